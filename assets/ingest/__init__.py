@@ -1,0 +1,1 @@
+"""Ingest: input files in, contract-checked rows in staging, bad rows in quarantine."""

@@ -1,0 +1,411 @@
+"""Loading one input file into the warehouse: parse, judge, quarantine, upsert, reconcile.
+
+Each file is one transaction. Its outcome is one ``raw.ingested_files`` row per kind of record
+it yielded, with ``rows_read = rows_accepted + rows_rejected + rows_duplicate`` asserted before
+the commit. The same bytes twice change nothing; a re-sent record with new content replaces
+the earlier row (the newer file wins); an identical re-sent record is left untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from assets.ingest.kinds import KINDS, STATUS_ALIASES, Kind, kind_named
+from assets.ingest.readers import (
+    RECORD_COLUMN,
+    ReadOptions,
+    RecordBatch,
+    UnreadableFile,
+    detect_format,
+    read_file,
+)
+from assets.settings import Settings
+from assets.warehouse import read_sql, sql_file
+from data_contracts.sql import duplicate_state, key_expectation, reason_code, row_reasons
+
+INPUT_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".yaml", ".yml"}
+_INTERNAL_COLUMNS = ("record_number", "reasons", "dedupe")
+
+
+@dataclass
+class FileReport:
+    """What happened to one (file, kind): the row written to ``raw.ingested_files``."""
+
+    path: str
+    file_sha256: str
+    kind: str
+    format: str | None = None
+    status: str = "loaded"  # loaded | empty | failed | unchanged
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    error: str | None = None
+    first_event_at: dt.datetime | None = None
+    last_event_at: dt.datetime | None = None
+    contract_status: str | None = None
+    contract_detail: dict[str, Any] | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
+
+
+ContractValidator = Callable[[Kind, pa.Table, dict[int, list[str]]], tuple[str, dict[str, Any]]]
+
+
+# -- finding files ---------------------------------------------------------------------------
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named directly, and input files found (recursively, sorted) in named folders."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
+            )
+        else:
+            yield path
+
+
+def infer_kind(path: Path) -> Kind:
+    """The kind of a file from the inbox folder it sits in, else from its name."""
+    for part in reversed(path.parent.parts):
+        if part.lower() in KINDS:
+            return KINDS[part.lower()]
+    stem = path.stem.lower()
+    for name, kind in KINDS.items():
+        if name in stem or name.rstrip("s") in stem:
+            return kind
+    raise ValueError(
+        f"{path}: cannot tell whether it holds deployments, incidents or inventory;"
+        " put it in a folder of that name or pass --kind"
+    )
+
+
+# -- the per-file transaction ----------------------------------------------------------------
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> list[tuple[str, str]]:
+    return conn.execute(
+        "SELECT kind, status FROM raw.ingested_files"
+        " WHERE file_sha256 = $sha AND status <> 'failed'",
+        {"sha": sha},
+    ).fetchall()
+
+
+def _alias_params(settings: Settings) -> dict[str, Any]:
+    def pair(name: str, mapping: dict[str, str]) -> dict[str, Any]:
+        keys = list(mapping)
+        return {f"{name}_keys": keys, f"{name}_values": [mapping[k] for k in keys]}
+
+    environment_aliases = {k.lower(): v for k, v in settings.environments.aliases.items()}
+    return {
+        **pair("service_alias", settings.services.aliases),
+        **pair("environment_alias", environment_aliases),
+        **pair("status_alias", STATUS_ALIASES),
+        **pair("team", settings.services.teams),
+        "source_timezone": settings.source_timezone,
+        "production_environment": settings.environments.production,
+    }
+
+
+def _columns_of(conn: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    """Column names of a table we own (the name is ours, never from input)."""
+    return [column[0] for column in conn.execute(f"SELECT * FROM {relation} LIMIT 0").description]
+
+
+def _judge(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, settings: Settings) -> None:
+    """Build temp table ``judged``: typed candidates, their reasons and duplicate state."""
+    kind = batch.kind
+    reasons = row_reasons(kind.suite)
+    candidates = read_sql(sql_file(__file__, kind.name))
+    params = {**_alias_params(settings), **reasons.params}
+    key = key_expectation(kind.suite)
+    conflict_params = {}
+    conflict = "reasons"
+    if key is not None:
+        field_column = key.field if key.field in kind.fields else kind.suite.key_columns[0]
+        conflict = (
+            "CASE WHEN dedupe = 'conflict' THEN list_append(reasons, $conflict_prefix"
+            f" || coalesce('''' || CAST(\"{field_column}\" AS VARCHAR) || '''', 'null')"
+            " || $conflict_suffix) ELSE reasons END"
+        )
+        conflict_params = {
+            "conflict_prefix": f"{key.reason}: {key.field}=",
+            "conflict_suffix": f" [{key.type}] (differs from an earlier record with the same key)",
+        }
+    query = (
+        "CREATE OR REPLACE TEMP TABLE judged AS "
+        f"SELECT * REPLACE ({conflict} AS reasons) FROM ("
+        f"  SELECT *, {duplicate_state(kind.suite)} AS dedupe FROM ("
+        f"    SELECT *, {reasons.expression} AS reasons FROM ({candidates})"
+        "  )"
+        ")"
+    )
+    params |= conflict_params
+    used = {k: v for k, v in params.items() if f"${k}" in query}
+    conn.execute(query, used)
+
+
+def _quarantine(
+    conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport, now: dt.datetime
+) -> None:
+    record_type = batch.table.schema.field(RECORD_COLUMN).type
+    record = (
+        "to_json(r.__record)" if pa.types.is_struct(record_type) else "CAST(r.__record AS JSON)"
+    )
+    conn.execute(
+        "INSERT INTO quarantine.rejected_rows"
+        " SELECT $sha, $path, $kind, j.record_number, "
+        + record
+        + ", j.reasons, $now FROM judged j JOIN raw_batch r USING (record_number)"
+        " WHERE j.dedupe <> 'duplicate' AND len(j.reasons) > 0 ORDER BY j.record_number",
+        {"sha": report.file_sha256, "path": report.path, "kind": report.kind, "now": now},
+    )
+    if batch.rejects:
+        conn.executemany(
+            "INSERT INTO quarantine.rejected_rows VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [
+                [
+                    report.file_sha256,
+                    report.path,
+                    report.kind,
+                    reject.record_number,
+                    json.dumps(reject.record),
+                    reject.reasons,
+                    now,
+                ]
+                for reject in batch.rejects
+            ],
+        )
+
+
+def _upsert(
+    conn: duckdb.DuckDBPyConnection,
+    batch: RecordBatch,
+    report: FileReport,
+    settings: Settings,
+    now: dt.datetime,
+) -> None:
+    """Insert new records, replace changed ones, leave identical ones; queue touched weeks."""
+    kind = batch.kind
+    table = f"staging.{kind.name}"
+    key = kind.suite.key_columns
+    join = " AND ".join(f's."{c}" = a."{c}"' for c in key)
+    judged = set(_columns_of(conn, "judged"))
+    columns = [c for c in _columns_of(conn, table) if c in judged]
+    select = ", ".join(f'"{c}"' for c in columns)
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {select} FROM judged"
+        " WHERE dedupe = 'unique' AND len(reasons) = 0"
+    )
+    event = kind.event_column
+    inserted, updated = conn.execute(
+        f"SELECT count(*) FILTER (WHERE s.row_hash IS NULL),"
+        f" count(*) FILTER (WHERE s.row_hash <> a.row_hash)"
+        f" FROM accepted a LEFT JOIN {table} s ON {join}"
+    ).fetchone()
+    if kind.name != "inventory":
+        conn.execute(
+            "INSERT INTO raw.pending_weeks"
+            f' SELECT DISTINCT rh_week(a."{event}", $tz), $now FROM accepted a'
+            f" LEFT JOIN {table} s ON {join} WHERE s.row_hash IS DISTINCT FROM a.row_hash"
+            f' UNION SELECT DISTINCT rh_week(s."{event}", $tz), $now FROM accepted a'
+            f" JOIN {table} s ON {join} WHERE s.row_hash <> a.row_hash",
+            {"tz": settings.timezone, "now": now},
+        )
+    conn.execute(
+        f"DELETE FROM {table} s USING accepted a WHERE {join} AND s.row_hash <> a.row_hash"
+    )
+    conn.execute(
+        f"INSERT INTO {table} BY NAME SELECT a.*, $source AS source, $sha AS source_file,"
+        f" $now AS loaded_at FROM accepted a WHERE NOT EXISTS"
+        f" (SELECT 1 FROM {table} s WHERE {join})",
+        {"source": batch.source, "sha": report.file_sha256, "now": now},
+    )
+    report.rows_inserted, report.rows_updated = int(inserted), int(updated)
+    report.first_event_at, report.last_event_at = conn.execute(
+        f'SELECT min("{event}"), max("{event}") FROM accepted'
+    ).fetchone()
+
+
+def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport) -> None:
+    accepted, rejected, duplicate = conn.execute(
+        "SELECT count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) = 0),"
+        " count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) > 0),"
+        " count(*) FILTER (WHERE dedupe = 'duplicate') FROM judged"
+    ).fetchone()
+    report.rows_read = batch.records_read
+    report.rows_accepted = int(accepted)
+    report.rows_rejected = int(rejected) + len(batch.rejects)
+    report.rows_duplicate = int(duplicate)
+    codes = conn.execute(
+        "SELECT split_part(r, ':', 1) AS code, count(*) FROM judged, unnest(reasons) AS u(r)"
+        " WHERE dedupe <> 'duplicate' GROUP BY code ORDER BY count(*) DESC, code"
+    ).fetchall()
+    report.reasons = {code: int(n) for code, n in codes}
+    for reject in batch.rejects:
+        for reason in reject.reasons:
+            code = reason_code(reason)
+            report.reasons[code] = report.reasons.get(code, 0) + 1
+
+
+def _contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int, list[str]]]:
+    """Rows GX validates (every non-duplicate candidate) and the SQL verdict on them."""
+    frame = conn.execute(
+        "SELECT * EXCLUDE (reasons, dedupe, row_hash, extra) FROM judged WHERE dedupe = 'unique'"
+    ).to_arrow_table()
+    verdict = {
+        int(number): list(reasons)
+        for number, reasons in conn.execute(
+            "SELECT record_number, reasons FROM judged WHERE dedupe = 'unique' AND len(reasons) > 0"
+        ).fetchall()
+    }
+    return frame, verdict
+
+
+def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetime) -> None:
+    row = asdict(report)
+    row.pop("reasons")
+    row["ingested_at"] = now
+    row["contract_detail"] = (
+        json.dumps(report.contract_detail, default=str) if report.contract_detail else None
+    )
+    conn.execute(
+        "DELETE FROM raw.ingested_files WHERE file_sha256 = $sha AND kind = $kind",
+        {"sha": report.file_sha256, "kind": report.kind},
+    )
+    columns = list(row)
+    conn.execute(
+        f"INSERT INTO raw.ingested_files ({', '.join(columns)})"
+        f" VALUES ({', '.join('$' + c for c in columns)})",
+        row,
+    )
+
+
+def _load_batch(
+    conn: duckdb.DuckDBPyConnection,
+    batch: RecordBatch,
+    report: FileReport,
+    settings: Settings,
+    validator: ContractValidator | None,
+    now: dt.datetime,
+) -> None:
+    conn.register("raw_batch", batch.table)
+    try:
+        _judge(conn, batch, settings)
+        _count(conn, batch, report)
+        if not report.reconciles():
+            raise AssertionError(
+                f"{report.path}: rows_read {report.rows_read} != accepted {report.rows_accepted}"
+                f" + rejected {report.rows_rejected} + duplicate {report.rows_duplicate}"
+            )
+        if report.rows_read == 0:
+            report.status, report.error = "empty", "no records (header only or empty list)"
+        _quarantine(conn, batch, report, now)
+        _upsert(conn, batch, report, settings, now)
+        report.contract_status = "not_run"
+        if validator is not None and report.rows_read:
+            frame, verdict = _contract_frame(conn)
+            report.contract_status, report.contract_detail = validator(batch.kind, frame, verdict)
+        ratio = report.rows_rejected / report.rows_read if report.rows_read else 0.0
+        if ratio > settings.contracts.max_reject_ratio:
+            report.contract_status = "failed"
+            report.contract_detail = {
+                **(report.contract_detail or {}),
+                "reject_ratio": round(ratio, 4),
+                "max_reject_ratio": settings.contracts.max_reject_ratio,
+            }
+    finally:
+        conn.unregister("raw_batch")
+
+
+def ingest_file(
+    conn: duckdb.DuckDBPyConnection,
+    path: Path,
+    settings: Settings,
+    *,
+    kind: str | None = None,
+    fmt: str | None = None,
+    environment: str | None = None,
+    captured_at: str | None = None,
+    validator: ContractValidator | None = None,
+) -> list[FileReport]:
+    """Load one file in one transaction; return one report per kind of record it held."""
+    expected = kind_named(kind) if kind else infer_kind(path)
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        # no bytes to hash: key the failure by its path so a later retry replaces it
+        report = FileReport(
+            shown,
+            file_sha256(shown.encode()),
+            expected.name,
+            status="failed",
+            error=f"{path}: cannot read: {exc.strerror}",
+        )
+        _record(conn, report, _now())
+        return [report]
+    sha = file_sha256(data)
+    previous = _already_loaded(conn, sha)
+    if previous:
+        return [FileReport(shown, sha, k, status="unchanged", error=s) for k, s in previous]
+    now = _now()
+    base = FileReport(shown, sha, expected.name)
+    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        base.status, base.error = "empty", "file is empty"
+        _record(conn, base, now)
+        return [base]
+    try:
+        base.format = detect_format(path, data, fmt)
+        options = ReadOptions(
+            settings=settings,
+            environment=environment,
+            captured_at=captured_at,
+            file_mtime=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC),
+        )
+        batches = read_file(path, data, expected, base.format, options)
+    except (UnreadableFile, ValueError) as exc:
+        base.status, base.error = "failed", str(exc)
+        _record(conn, base, now)
+        return [base]
+    reports = []
+    conn.begin()
+    try:
+        for batch in batches:
+            report = FileReport(shown, sha, batch.kind.name, format=batch.format)
+            _load_batch(conn, batch, report, settings, validator, now)
+            _record(conn, report, now)
+            reports.append(report)
+        conn.commit()
+    except Exception as exc:
+        conn.rollback()
+        raise RuntimeError(f"{path}: loading failed and was rolled back: {exc}") from exc
+    return reports
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(tz=dt.UTC)

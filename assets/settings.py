@@ -1,0 +1,229 @@
+"""The typed shape of ``release-health.yaml``: every key, its default and its validation.
+
+The file itself is read once, in ``pipelines.config``; everything else receives a
+:class:`Settings` object. Every key has a default, so an empty file is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_FIELD_PREFIX = re.compile(r"^(\w+): ")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; the message names the offending key."""
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BusinessHours(_Section):
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    )
+    start: str = "09:00"
+    end: str = "18:00"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError(f"expected HH:MM, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise ValueError(f"end: {self.end} must be after start {self.start}")
+        return self
+
+    @property
+    def iso_weekdays(self) -> list[int]:
+        """Business days as ISO weekday numbers (1 = Monday)."""
+        return [WEEKDAYS.index(day) + 1 for day in self.days]
+
+    @property
+    def start_minute(self) -> int:
+        hours, minutes = self.start.split(":")
+        return int(hours) * 60 + int(minutes)
+
+    @property
+    def end_minute(self) -> int:
+        hours, minutes = self.end.split(":")
+        return int(hours) * 60 + int(minutes)
+
+
+class Environments(_Section):
+    chain: tuple[str, ...] = ("dev", "test", "staging", "prod")
+    production: str = "prod"
+    baseline: str = "staging"
+    aliases: dict[str, str] = Field(
+        default_factory=lambda: {
+            "production": "prod",
+            "prd": "prod",
+            "stg": "staging",
+            "stage": "staging",
+            "qa": "test",
+        }
+    )
+
+    @model_validator(mode="after")
+    def _in_chain(self) -> Environments:
+        if self.production not in self.chain:
+            raise ValueError(
+                f"production: {self.production!r} is not in the chain {list(self.chain)}"
+            )
+        if self.baseline not in self.chain:
+            raise ValueError(f"baseline: {self.baseline!r} is not in the chain {list(self.chain)}")
+        if self.chain.index(self.baseline) >= self.chain.index(self.production):
+            raise ValueError("baseline: must come before production in the chain")
+        return self
+
+
+class Services(_Section):
+    teams: dict[str, str] = Field(default_factory=dict)
+    aliases: dict[str, str] = Field(default_factory=dict)
+
+
+class Incidents(_Section):
+    attribution_window_hours: float = Field(default=72, gt=0)
+
+    @field_validator("attribution_window_hours", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Metrics(_Section):
+    benchmark: Literal["dora_2021", "dora_2023"] = "dora_2023"
+    trailing_weeks: int = Field(default=12, ge=2, le=104)
+
+
+class Drift(_Section):
+    ignore_config_keys: tuple[str, ...] = ("replicas", "*_url", "*_host")
+    promotion_sla_hours: float = Field(default=168, gt=0)
+
+    @field_validator("promotion_sla_hours", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Kubernetes(_Section):
+    namespace_environments: dict[str, str] = Field(default_factory=dict)
+    cluster_environments: dict[str, str] = Field(default_factory=dict)
+
+
+class ArgoCD(_Section):
+    environment_label: str = "env"
+    name_prefixes: dict[str, str] = Field(default_factory=dict)
+
+
+class Contracts(_Section):
+    max_reject_ratio: float = Field(default=0.5, ge=0, le=1)
+
+    @field_validator("max_reject_ratio", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Settings(_Section):
+    """Validated configuration. Paths are resolved against the config file's folder."""
+
+    warehouse: str = "data/warehouse.duckdb"
+    inbox_dir: str = "data/inbox"
+    reports_dir: str = "data/reports"
+    timezone: TimeZoneName = "UTC"
+    source_timezone: TimeZoneName = "UTC"
+    week_start: Literal["monday"] = "monday"
+    business_hours: BusinessHours = BusinessHours()
+    environments: Environments = Environments()
+    services: Services = Services()
+    incidents: Incidents = Incidents()
+    metrics: Metrics = Metrics()
+    drift: Drift = Drift()
+    kubernetes: Kubernetes = Kubernetes()
+    argocd: ArgoCD = ArgoCD()
+    contracts: Contracts = Contracts()
+    column_map: dict[str, str] = Field(default_factory=dict)
+    base_dir: str = Field(default=".", exclude=True)
+
+    def path(self, key: Literal["warehouse", "inbox_dir", "reports_dir"]) -> Path:
+        """Absolute path for a path key (relative paths are relative to the config file)."""
+        value = getattr(self, key)
+        if key == "warehouse" and ":" in value and not Path(value).is_absolute():
+            return Path(value)
+        path = Path(value)
+        return path if path.is_absolute() else Path(self.base_dir) / path
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.path("warehouse")
+
+    @property
+    def inbox_path(self) -> Path:
+        return self.path("inbox_dir")
+
+    @property
+    def reports_path(self) -> Path:
+        return self.path("reports_dir")
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    field = _FIELD_PREFIX.match(message)
+    if field:  # a model-level check names the field it is about
+        key, message = f"{key}.{field.group(1)}", message[field.end() :]
+    value = error.get("input")
+    if kind != "missing" and not isinstance(value, dict) and repr(value) not in message:
+        return f"{key}: {message} (got {value!r})"
+    return f"{key}: {message}"
+
+
+def parse_settings(raw: Mapping[str, Any] | None, base_dir: Path | str = ".") -> Settings:
+    """Validate a config mapping; raise :class:`ConfigError` naming the first bad key."""
+    data = dict(raw or {})
+    if "base_dir" in data:
+        raise ConfigError("base_dir: unknown key")
+    try:
+        return Settings(**data, base_dir=str(base_dir))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0])) from None

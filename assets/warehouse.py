@@ -1,0 +1,60 @@
+"""Opening the warehouse and running the project's SQL files against it.
+
+Every query the project runs lives in a ``.sql`` file beside the code that runs it; values are
+passed as bound ``$name`` parameters. This module is the only place that opens DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+@cache
+def read_sql(path: Path) -> str:
+    """The text of a SQL file (cached: files do not change while the process runs)."""
+    return path.read_text(encoding="utf-8")
+
+
+def sql_file(module_file: str, name: str) -> Path:
+    """The SQL file ``name`` in the ``sql/`` folder beside ``module_file``."""
+    return Path(module_file).with_name("sql") / f"{name}.sql"
+
+
+def run_sql(
+    conn: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Execute one SQL file (a single statement) with bound parameters."""
+    text = read_sql(path)
+    used = {name: value for name, value in (params or {}).items() if f"${name}" in text}
+    return conn.execute(text, used)
+
+
+def run_script(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Execute a parameter-free SQL script of several statements (DDL, macros)."""
+    conn.execute(read_sql(path))
+
+
+def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Create the schemas, tables and helper macros on a fresh connection."""
+    run_script(conn, SQL_DIR / "schema.sql")
+    run_script(conn, SQL_DIR / "macros.sql")
+    return conn
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse file and prepare it for use."""
+    location = Path(path)
+    if not read_only:
+        location.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(location), read_only=read_only)
+    if read_only:
+        run_script(conn, SQL_DIR / "macros.sql")
+        return conn
+    return prepare(conn)

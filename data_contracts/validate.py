@@ -1,0 +1,128 @@
+"""Great Expectations validation of a pandas frame: the contract check of record.
+
+GX takes seconds to import, so it is imported inside :func:`validate_frame`, never at module
+import. GX's SQL path does not work against DuckDB in GX 1.24, so frames are validated in
+pandas (moved from DuckDB through Arrow).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from data_contracts.sql import format_reason
+from data_contracts.suite import Suite
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+_POSITION = "suite_position"
+
+
+@dataclass
+class ContractResult:
+    """What GX found: per record number, the reasons it breaks the suite."""
+
+    suite: str
+    success: bool
+    rows: int
+    evaluated_expectations: int
+    failed_expectations: list[str] = field(default_factory=list)
+    failures: dict[int, list[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "success": self.success,
+            "rows": self.rows,
+            "evaluated_expectations": self.evaluated_expectations,
+            "failed_expectations": self.failed_expectations,
+            "failing_rows": len(self.failures),
+            "errors": self.errors,
+        }
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NaT or value is pd.NA:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    return value
+
+
+def validate_frame(
+    suite: Suite, frame: pd.DataFrame, index_column: str = "record_number"
+) -> ContractResult:
+    """Validate ``frame`` against ``suite`` with GX; return row-level failures by index column."""
+    _quiet_gx()
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    gx_suite = ExpectationSuite(name=suite.name)
+    for position, expectation in enumerate(suite.expectations):
+        # GX may return results in another order; the position in meta maps them back
+        gx_suite.add_expectation_configuration(
+            ExpectationConfiguration(
+                type=expectation.type,
+                kwargs=expectation.kwargs,
+                meta={**expectation.meta, _POSITION: position},
+            )
+        )
+    source = context.data_sources.add_pandas(f"{suite.name}_frames")
+    batch = (
+        source.add_dataframe_asset(suite.name)
+        .add_batch_definition_whole_dataframe("batch")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    outcome = batch.validate(
+        gx_suite,
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [index_column],
+        },
+    )
+    result = ContractResult(
+        suite=suite.name,
+        success=bool(outcome.success),
+        rows=len(frame),
+        evaluated_expectations=len(outcome.results),
+    )
+    by_index = frame.set_index(index_column, drop=False) if len(frame) else frame
+    for item in outcome.results:
+        expectation = suite.expectations[int(item.expectation_config.meta[_POSITION])]
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            result.errors.append(f"{expectation.type}: {item.exception_info['exception_message']}")
+            continue
+        if item.success:
+            continue
+        result.failed_expectations.append(f"{expectation.reason} ({expectation.field})")
+        for entry in item.result.get("unexpected_index_list") or []:
+            record = int(entry[index_column])
+            value = (
+                _plain(by_index.at[record, expectation.show])
+                if expectation.show in by_index
+                else None
+            )
+            result.failures.setdefault(record, []).append(format_reason(expectation, value))
+    result.success = result.success and not result.errors
+    return result

@@ -1,0 +1,55 @@
+"""Reads the configuration once: ``release-health.yaml`` plus environment overrides for paths."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from assets.settings import ConfigError, Settings, parse_settings
+
+__all__ = ["ConfigError", "Settings", "load_settings", "parse_settings"]
+
+DEFAULT_CONFIG_FILE = "release-health.yaml"
+CONFIG_ENV = "RELEASE_HEALTH_CONFIG"
+PATH_ENV_OVERRIDES = {
+    "warehouse": "RELEASE_HEALTH_WAREHOUSE",
+    "reports_dir": "RELEASE_HEALTH_REPORTS_DIR",
+    "inbox_dir": "RELEASE_HEALTH_INBOX_DIR",
+}
+
+
+def load_settings(
+    config_path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the config file (``--config``, ``$RELEASE_HEALTH_CONFIG`` or ``./release-health.yaml``).
+
+    A missing default file means "all defaults"; a missing explicitly named file is an error.
+    Environment variables override the path keys (see ``PATH_ENV_OVERRIDES``).
+    """
+    env = os.environ if env is None else env
+    explicit = config_path or env.get(CONFIG_ENV)
+    path = Path(explicit or DEFAULT_CONFIG_FILE)
+    if path.exists():
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"{path}{where}: not valid YAML") from None
+        if raw is not None and not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    elif explicit:
+        raise ConfigError(f"config file {path} does not exist")
+    else:
+        raw = {}
+    raw = dict(raw or {})
+    for key, variable in PATH_ENV_OVERRIDES.items():
+        if env.get(variable):
+            raw[key] = env[variable]
+    try:
+        return parse_settings(raw, base_dir=path.resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from None

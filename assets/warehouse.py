@@ -7,13 +7,20 @@ passed as bound ``$name`` parameters. This module is the only place that opens D
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
 SQL_DIR = Path(__file__).with_name("sql")
+
+
+class Warehouse(Protocol):
+    """What assets need from the warehouse resource: a connection for the asset's work."""
+
+    def connection(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
 
 
 @cache
@@ -36,16 +43,37 @@ def run_sql(
     return conn.execute(text, used)
 
 
-def run_script(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Execute a parameter-free SQL script of several statements (DDL, macros)."""
-    conn.execute(read_sql(path))
+def statements(path: Path) -> list[str]:
+    """The statements of a SQL script, split at semicolons that end a line."""
+    text = read_sql(path)
+    return [part.strip() for part in text.split(";\n") if part.strip().strip(";").strip()]
+
+
+def run_script(
+    conn: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any] | None = None
+) -> None:
+    """Execute a SQL script of several statements, each with the parameters it uses."""
+    for statement in statements(path):
+        if not any(
+            line.strip() and not line.strip().startswith("--") for line in statement.splitlines()
+        ):
+            continue
+        used = {name: value for name, value in (params or {}).items() if f"${name}" in statement}
+        conn.execute(statement, used)
 
 
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Create the schemas, tables and helper macros on a fresh connection."""
     run_script(conn, SQL_DIR / "schema.sql")
-    run_script(conn, SQL_DIR / "macros.sql")
+    _create_macros(conn)
     return conn
+
+
+def _create_macros(conn: duckdb.DuckDBPyConnection) -> None:
+    """Shared macros first, then each domain's (``assets/<domain>/sql/macros.sql``)."""
+    run_script(conn, SQL_DIR / "macros.sql")
+    for path in sorted(SQL_DIR.parent.glob("*/sql/macros.sql")):
+        run_script(conn, path)
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -55,6 +83,6 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         location.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(location), read_only=read_only)
     if read_only:
-        run_script(conn, SQL_DIR / "macros.sql")
+        _create_macros(conn)
         return conn
     return prepare(conn)

@@ -409,3 +409,51 @@ def ingest_file(
 
 def _now() -> dt.datetime:
     return dt.datetime.now(tz=dt.UTC)
+
+
+def ingest_paths(
+    conn: duckdb.DuckDBPyConnection,
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    kind: str | None = None,
+    fmt: str | None = None,
+    environment: str | None = None,
+    captured_at: str | None = None,
+    validator: ContractValidator | None = None,
+    progress: Callable[[FileReport], None] | None = None,
+) -> list[FileReport]:
+    """Load files and folders (recursively); one transaction per file; never stops early."""
+    reports: list[FileReport] = []
+    for path in expand_paths(paths):
+        try:
+            loaded = ingest_file(
+                conn,
+                path,
+                settings,
+                kind=kind,
+                fmt=fmt,
+                environment=environment,
+                captured_at=captured_at,
+                validator=validator,
+            )
+        except ValueError as exc:  # the kind cannot be told: say so, keep going
+            loaded = [FileReport(str(path), "", kind or "unknown", status="failed", error=str(exc))]
+        for report in loaded:
+            if progress:
+                progress(report)
+        reports.extend(loaded)
+    return reports
+
+
+def ingest_inbox(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    kind: str,
+    validator: ContractValidator | None = None,
+) -> list[FileReport]:
+    """Load the new files of one kind from ``<inbox_dir>/<kind>/``."""
+    folder = settings.inbox_path / kind
+    if not folder.is_dir():
+        return []
+    return ingest_paths(conn, [folder], settings, kind=kind, validator=validator)

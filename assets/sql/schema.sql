@@ -98,3 +98,94 @@ CREATE TABLE IF NOT EXISTS raw.pending_weeks (
     week_start DATE NOT NULL,
     queued_at  TIMESTAMPTZ NOT NULL
 );
+
+-- Marts: recomputed from staging, per week where the grain has a week.
+CREATE TABLE IF NOT EXISTS marts.delivery_weekly (
+    week_start                DATE NOT NULL,
+    service                   VARCHAR NOT NULL,
+    team                      VARCHAR NOT NULL,
+    deployments               BIGINT NOT NULL,
+    successful_deployments    BIGINT NOT NULL,
+    failed_deployments        BIGINT NOT NULL,
+    rolled_back_deployments   BIGINT NOT NULL,
+    rollback_deployments      BIGINT NOT NULL,
+    change_failures           BIGINT NOT NULL,
+    change_failure_rate       DOUBLE,
+    deploy_days               BIGINT NOT NULL,
+    median_lead_time_hours    DOUBLE,
+    lead_time_excluded        BIGINT NOT NULL,
+    median_recovery_hours     DOUBLE,
+    median_duration_seconds   DOUBLE,
+    changes_shipped           BIGINT,
+    median_change_count       DOUBLE,
+    off_hours_deployments     BIGINT NOT NULL,
+    weekend_deployments       BIGINT NOT NULL,
+    off_hours_change_failures BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS marts.delivery_summary (
+    week_start                     DATE NOT NULL,
+    scope                          VARCHAR NOT NULL,
+    deployments                    BIGINT NOT NULL,
+    deployment_frequency           BIGINT NOT NULL,
+    deploy_days                    BIGINT NOT NULL,
+    change_failures                BIGINT NOT NULL,
+    change_failure_rate            DOUBLE,
+    median_lead_time_hours         DOUBLE,
+    median_recovery_hours          DOUBLE,
+    median_incident_restore_hours  DOUBLE,
+    incidents                      BIGINT NOT NULL,
+    median_change_count            DOUBLE,
+    off_hours_deployments          BIGINT NOT NULL,
+    weekend_deployments            BIGINT NOT NULL,
+    lead_time_excluded             BIGINT NOT NULL,
+    trailing_weeks                 INTEGER NOT NULL,
+    trailing_deploy_days_median    DOUBLE,
+    trailing_lead_time_hours       DOUBLE,
+    trailing_change_failure_rate   DOUBLE,
+    trailing_recovery_hours        DOUBLE,
+    benchmark                      VARCHAR NOT NULL,
+    df_tier                        VARCHAR,
+    lt_tier                        VARCHAR,
+    cfr_tier                       VARCHAR,
+    recovery_tier                  VARCHAR,
+    overall_tier                   VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS marts.release_windows (
+    week_start          DATE NOT NULL,     -- last week of the trailing window
+    weekday             INTEGER NOT NULL,  -- 1 = Monday
+    hour                INTEGER NOT NULL,
+    deployments         BIGINT NOT NULL,
+    change_failures     BIGINT NOT NULL,
+    change_failure_rate DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS marts.batch_risk (
+    week_start          DATE NOT NULL,     -- last week of the trailing window
+    bucket              VARCHAR NOT NULL,
+    deployments         BIGINT NOT NULL,
+    change_failures     BIGINT NOT NULL,
+    change_failure_rate DOUBLE
+);
+
+CREATE TABLE IF NOT EXISTS marts.cadence (
+    week_start             DATE NOT NULL,
+    team                   VARCHAR NOT NULL,
+    successful_deployments BIGINT NOT NULL,
+    rolling_4w_mean        DOUBLE,
+    trend_per_week         DOUBLE,
+    window_mean            DOUBLE,
+    trend                  VARCHAR NOT NULL
+);
+
+-- The versioned benchmark thresholds in force (loaded from assets/delivery/benchmarks.json).
+CREATE TABLE IF NOT EXISTS marts.benchmark_tiers (
+    benchmark VARCHAR NOT NULL,
+    metric    VARCHAR NOT NULL,
+    tier      VARCHAR NOT NULL,
+    tier_rank INTEGER NOT NULL,   -- 1 = elite
+    better    VARCHAR NOT NULL,   -- higher | lower
+    bound     DOUBLE NOT NULL,
+    inclusive BOOLEAN NOT NULL
+);

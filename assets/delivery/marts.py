@@ -1,0 +1,166 @@
+"""Building the delivery marts for a range of weeks, and classifying change failures.
+
+Every mart with a week in its grain is rebuilt per week range: the rows of those weeks are
+deleted and recomputed from staging in one transaction, so a normal run touches only the
+weeks whose facts changed, and a backfill is the same call over all weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from assets.settings import Settings
+from assets.warehouse import read_sql, run_script, sql_file
+
+BENCHMARKS_FILE = Path(__file__).with_name("benchmarks.json")
+#: a team's cadence is accelerating (slowing) when its weekly trend exceeds this share of its
+#: mean weekly deployments over the trailing window (DESIGN 6)
+TREND_THRESHOLD = 0.05
+WEEKLY_MARTS = ("delivery_weekly", "delivery_summary", "cadence", "release_windows", "batch_risk")
+TIERS = ("elite", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class WeekRange:
+    """An inclusive range of week starts (Mondays, reporting time zone)."""
+
+    first: dt.date
+    last: dt.date
+
+    def __post_init__(self) -> None:
+        if self.first.isoweekday() != 1 or self.last.isoweekday() != 1:
+            raise ValueError(f"week range must run Monday to Monday: {self.first}..{self.last}")
+        if self.last < self.first:
+            raise ValueError(f"empty week range {self.first}..{self.last}")
+
+    @property
+    def weeks(self) -> list[dt.date]:
+        count = (self.last - self.first).days // 7 + 1
+        return [self.first + dt.timedelta(weeks=i) for i in range(count)]
+
+    @classmethod
+    def of(cls, day: dt.date) -> WeekRange:
+        monday = week_of(day)
+        return cls(monday, monday)
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday starting the ISO week that contains ``day``."""
+    return day - dt.timedelta(days=day.isoweekday() - 1)
+
+
+def delivery_params(settings: Settings) -> dict[str, Any]:
+    """The bound parameters every delivery SQL file draws from."""
+    hours = settings.business_hours
+    return {
+        "tz": settings.timezone,
+        "production": settings.environments.production,
+        "bh_days": hours.iso_weekdays,
+        "bh_start": hours.start_minute,
+        "bh_end": hours.end_minute,
+        "trailing": settings.metrics.trailing_weeks,
+        "benchmark": settings.metrics.benchmark,
+        "trend_threshold": TREND_THRESHOLD,
+        "window_seconds": settings.incidents.attribution_window_hours * 3600,
+    }
+
+
+def load_benchmarks(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Load the versioned tier thresholds into ``marts.benchmark_tiers``; return the document."""
+    document = json.loads(BENCHMARKS_FILE.read_text(encoding="utf-8"))
+    rows = [
+        [name, metric, tier, rank, spec["better"], bound, bool(spec.get("inclusive", False))]
+        for name, benchmark in document.items()
+        for metric, spec in benchmark["metrics"].items()
+        for rank, (tier, bound) in enumerate(spec["tiers"], start=1)
+    ]
+    conn.execute("DELETE FROM marts.benchmark_tiers")
+    conn.executemany("INSERT INTO marts.benchmark_tiers VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return document
+
+
+def classify_change_failures(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, services: list[str] | None = None
+) -> dict[str, int]:
+    """Detect rollbacks, attribute incidents and mark change failures (DESIGN 6).
+
+    Writes ``is_rollback``, ``is_change_failure`` and ``failure_reason`` on
+    ``staging.deployments`` and ``attributed_deployment_id`` on ``staging.incidents`` for
+    ``services`` (all when None), and queues the weeks whose outcome changed. Returns the
+    number of production change failures per reason.
+    """
+    conn.begin()
+    try:
+        run_script(
+            conn,
+            sql_file(__file__, "deployment_outcomes"),
+            {**delivery_params(settings), "services": services},
+        )
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    rows = conn.execute(
+        "SELECT failure_reason, count(*) FROM outcomes WHERE is_change_failure"
+        " GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return {reason: int(count) for reason, count in rows}
+
+
+def rebuild_mart(
+    conn: duckdb.DuckDBPyConnection, table: str, weeks: WeekRange, settings: Settings
+) -> int:
+    """Recompute ``marts.<table>`` for ``weeks`` (delete, then insert); return rows written."""
+    if table not in WEEKLY_MARTS:
+        raise ValueError(f"{table!r} is not a weekly mart")
+    params = {**delivery_params(settings), "week_from": weeks.first, "week_to": weeks.last}
+    conn.begin()
+    try:
+        conn.execute(
+            f"DELETE FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
+            {"week_from": weeks.first, "week_to": weeks.last},
+        )
+        select = read_sql(sql_file(__file__, table))
+        statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
+        conn.execute(statement, {k: v for k, v in params.items() if f"${k}" in select})
+        (written,) = conn.execute(
+            f"SELECT count(*) FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
+            {"week_from": weeks.first, "week_to": weeks.last},
+        ).fetchone()
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    return int(written)
+
+
+def data_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:
+    """The weeks spanned by production deployments (None when there are none)."""
+    first, last = conn.execute(
+        "SELECT min(rh_week(started_at, $tz)), max(rh_week(started_at, $tz))"
+        " FROM staging.deployments WHERE environment = $production",
+        {"tz": settings.timezone, "production": settings.environments.production},
+    ).fetchone()
+    return WeekRange(first, last) if first else None
+
+
+def pending_weeks(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Weeks queued because their facts changed since the weekly marts last ran."""
+    return [
+        w
+        for (w,) in conn.execute(
+            "SELECT DISTINCT week_start FROM raw.pending_weeks ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def clear_pending_weeks(conn: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:
+    conn.execute(
+        "DELETE FROM raw.pending_weeks WHERE list_contains($weeks, week_start)", {"weeks": weeks}
+    )

@@ -1,0 +1,84 @@
+-- Delivery-metric building blocks (DESIGN 6), created on every connection.
+
+-- The team a service belongs to now: the team of its latest production deployment.
+CREATE OR REPLACE TEMP MACRO rh_service_teams(production) AS TABLE
+    SELECT service, arg_max(team, started_at) AS team
+    FROM staging.deployments
+    WHERE environment = production AND status <> 'cancelled'
+    GROUP BY service;
+
+-- Production deployments (not cancelled) started in [from_ts, to_ts), as the metrics see them:
+-- their week, local day, weekday and hour in the reporting time zone tz, off-hours and weekend
+-- flags against business hours, lead time, and recovery time for change failures.
+CREATE OR REPLACE TEMP MACRO rh_production_deployments(
+    tz, production, bh_days, bh_start, bh_end, from_ts, to_ts
+) AS TABLE
+    WITH prod AS (
+        SELECT
+            d.* EXCLUDE (team),
+            t.team,
+            timezone(tz, d.started_at) AS local_start,
+            coalesce(d.finished_at, d.started_at) AS done_at
+        FROM staging.deployments d
+        JOIN rh_service_teams(production) t USING (service)
+        WHERE d.environment = production
+          AND d.status <> 'cancelled'
+          AND d.started_at >= from_ts
+          AND d.started_at < to_ts
+    ),
+    -- a recovery ends at the next successful, non-failed production deployment, which may
+    -- fall after to_ts, so this side is bounded below only
+    good AS (
+        SELECT service, coalesce(finished_at, started_at) AS recovered_at
+        FROM staging.deployments
+        WHERE environment = production
+          AND status = 'succeeded'
+          AND NOT is_change_failure
+          AND started_at >= from_ts
+    ),
+    located AS (
+        SELECT
+            p.*,
+            CAST(date_trunc('week', p.local_start) AS DATE) AS week_start,
+            CAST(p.local_start AS DATE) AS local_day,
+            isodow(p.local_start) AS weekday,
+            hour(p.local_start) AS hour,
+            hour(p.local_start) * 60 + minute(p.local_start) AS local_minute,
+            CASE WHEN p.status = 'succeeded' AND p.first_commit_at IS NOT NULL
+                THEN date_diff('second', p.first_commit_at, p.done_at) / 3600.0
+            END AS lead_time_measured_hours
+        FROM prod p
+    )
+    SELECT
+        l.*,
+        l.weekday IN (6, 7) AS is_weekend,
+        NOT (list_contains(bh_days, l.weekday) AND l.local_minute >= bh_start
+             AND l.local_minute < bh_end) AS is_off_hours,
+        CASE WHEN l.lead_time_measured_hours > 0 THEN l.lead_time_measured_hours END
+            AS lead_time_hours,
+        coalesce(l.lead_time_measured_hours <= 0, false) AS lead_time_excluded,
+        CASE WHEN l.is_change_failure
+            THEN date_diff('second', l.done_at, g.recovered_at) / 3600.0
+        END AS recovery_hours
+    FROM located l
+    ASOF LEFT JOIN good g ON l.service = g.service AND l.done_at < g.recovered_at;
+
+-- Local midnight starting date d in time zone tz, as an instant.
+CREATE OR REPLACE TEMP MACRO rh_local_midnight(d, tz) AS timezone(tz, CAST(d AS TIMESTAMP));
+
+-- Tier of value v for a metric under a benchmark (marts.benchmark_tiers); 'low' below all.
+CREATE OR REPLACE TEMP MACRO rh_tier(benchmark_name, metric_name, v) AS
+    CASE WHEN v IS NOT NULL THEN coalesce(
+        (SELECT t.tier FROM marts.benchmark_tiers t
+         WHERE t.benchmark = benchmark_name AND t.metric = metric_name
+           AND CASE
+                   WHEN t.better = 'higher' THEN v >= t.bound
+                   WHEN t.inclusive THEN v <= t.bound
+                   ELSE v < t.bound
+               END
+         ORDER BY t.tier_rank LIMIT 1),
+        'low')
+    END;
+
+CREATE OR REPLACE TEMP MACRO rh_tier_rank(tier) AS
+    CASE tier WHEN 'elite' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 END;

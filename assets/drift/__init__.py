@@ -1,0 +1,1 @@
+"""Environment drift: pre-production versus production."""

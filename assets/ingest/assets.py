@@ -1,0 +1,152 @@
+"""Dagster assets of the ingest domain: one staging table per input kind.
+
+Each asset loads the new files of its kind from the inbox and reports two blocking checks:
+the data contract (GX's verdict agrees with the quarantine and no file broke the feed-level
+rules) and the reconciliation of every file's row counts.
+"""
+
+from collections import Counter
+
+import dagster as dg
+import duckdb
+
+from assets.ingest.contract import validate_batch
+from assets.ingest.loader import FileReport, ingest_inbox
+from assets.settings import Settings
+from assets.warehouse import Warehouse
+
+CONTRACT_CHECK = "contract"
+RECONCILIATION_CHECK = "reconciliation"
+PREVIEW_ROWS = 5
+_DESCRIPTIONS = {
+    "deployments": "Deployment log rows (DESIGN 3.1) from the inbox's deployments/ folder and "
+    "native exports (GitHub, GitLab, Argo CD history): aliases applied, times in UTC, one row "
+    "per deployment_id.",
+    "incidents": "Incident log rows (DESIGN 3.2) from the inbox's incidents/ folder; "
+    "attributed_deployment_id is filled by staging/deployment_outcomes.",
+    "inventory": "Environment inventory snapshots (DESIGN 3.3) from the inbox's inventory/ "
+    "folder: canonical files and kubectl, helm and Argo CD exports.",
+}
+
+
+def _contract_result(kind: str, reports: list[FileReport]) -> dg.AssetCheckResult:
+    broken = [r for r in reports if r.failed or r.contract_status in {"failed", "disagreed"}]
+    return dg.AssetCheckResult(
+        check_name=CONTRACT_CHECK,
+        passed=not broken,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"Files of this run that break the {kind} contract or could not be read.",
+        metadata={
+            "files_checked": len(reports),
+            "files_broken": len(broken),
+            "broken": dg.MetadataValue.json(
+                [
+                    {
+                        "path": r.path,
+                        "status": r.status,
+                        "contract_status": r.contract_status,
+                        "error": r.error,
+                        "detail": r.contract_detail,
+                    }
+                    for r in broken
+                ]
+            ),
+        },
+    )
+
+
+def _reconciliation_result(conn: duckdb.DuckDBPyConnection, kind: str) -> dg.AssetCheckResult:
+    mismatched = conn.execute(
+        "SELECT f.path, f.rows_read, f.rows_accepted, f.rows_rejected, f.rows_duplicate,"
+        " coalesce(q.quarantined, 0)"
+        " FROM raw.ingested_files f"
+        " LEFT JOIN (SELECT file_sha256, kind, count(*) AS quarantined"
+        "            FROM quarantine.rejected_rows GROUP BY ALL) q USING (file_sha256, kind)"
+        " WHERE f.kind = $kind AND f.status <> 'failed'"
+        "   AND (f.rows_read <> f.rows_accepted + f.rows_rejected + f.rows_duplicate"
+        "        OR f.rows_rejected <> coalesce(q.quarantined, 0))",
+        {"kind": kind},
+    ).fetchall()
+    (files,) = conn.execute(
+        "SELECT count(*) FROM raw.ingested_files WHERE kind = $kind", {"kind": kind}
+    ).fetchone()
+    return dg.AssetCheckResult(
+        check_name=RECONCILIATION_CHECK,
+        passed=not mismatched,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="Every file: rows_read = accepted + rejected + duplicate, and every "
+        "rejected row is in quarantine.",
+        metadata={
+            "files": int(files),
+            "mismatched": dg.MetadataValue.json([list(map(str, row)) for row in mismatched]),
+        },
+    )
+
+
+def _preview(conn: duckdb.DuckDBPyConnection, kind: str) -> str:
+    frame = conn.execute(
+        f"SELECT * EXCLUDE (extra, row_hash) FROM staging.{kind} ORDER BY loaded_at DESC LIMIT "
+        f"{PREVIEW_ROWS}"
+    ).to_arrow_table()
+    header = "| " + " | ".join(frame.column_names) + " |"
+    rule = "|" + "---|" * frame.num_columns
+    rows = ["| " + " | ".join(str(v) for v in row.values()) + " |" for row in frame.to_pylist()]
+    return "\n".join([header, rule, *rows])
+
+
+def build_staging_asset(kind: str) -> dg.AssetsDefinition:
+    """The staging asset for one input kind, with its two blocking checks."""
+    key = dg.AssetKey(["staging", kind])
+
+    @dg.asset(
+        key=key,
+        group_name="ingest",
+        description=_DESCRIPTIONS[kind],
+        kinds={"duckdb"},
+        check_specs=[
+            dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True),
+            dg.AssetCheckSpec(RECONCILIATION_CHECK, asset=key, blocking=True),
+        ],
+    )
+    def staging_table(
+        context: dg.AssetExecutionContext,
+        warehouse: dg.ResourceParam[Warehouse],
+        settings: dg.ResourceParam[Settings],
+    ) -> dg.MaterializeResult:
+        with warehouse.connection() as conn:
+            reports = [
+                r
+                for r in ingest_inbox(conn, settings, kind, validator=validate_batch)
+                if r.kind == kind
+            ]
+            for report in reports:
+                context.log.info(
+                    f"{report.path}: {report.status}, read {report.rows_read}, accepted "
+                    f"{report.rows_accepted}, rejected {report.rows_rejected}"
+                    + (f" ({report.error})" if report.error else "")
+                )
+            (rows,) = conn.execute(f"SELECT count(*) FROM staging.{kind}").fetchone()
+            reasons: Counter[str] = Counter()
+            for report in reports:
+                reasons.update(report.reasons)
+            return dg.MaterializeResult(
+                metadata={
+                    "dagster/row_count": int(rows),
+                    "files_loaded": sum(r.status == "loaded" for r in reports),
+                    "files_failed": sum(r.failed for r in reports),
+                    "rows_accepted": sum(r.rows_accepted for r in reports),
+                    "rows_rejected": sum(r.rows_rejected for r in reports),
+                    "rows_duplicate": sum(r.rows_duplicate for r in reports),
+                    "rejection_reasons": dg.MetadataValue.json(dict(reasons.most_common())),
+                    "preview": dg.MetadataValue.md(_preview(conn, kind)),
+                },
+                check_results=[
+                    _contract_result(kind, reports),
+                    _reconciliation_result(conn, kind),
+                ],
+            )
+
+    return staging_table
+
+
+staging_assets = [build_staging_asset(kind) for kind in ("deployments", "incidents", "inventory")]

@@ -1,0 +1,28 @@
+"""Resources: the one place that opens the warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+import duckdb
+
+from assets.warehouse import connect
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file. Assets ask it for a connection for the length of their work.
+
+    DuckDB has one writer per file, so the definitions run steps in process, one at a time.
+    """
+
+    location: str
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = connect(self.location)
+        try:
+            yield conn
+        finally:
+            conn.close()

@@ -455,7 +455,7 @@ def read_document(
                 enumerate(records, start=1),
                 fmt,
                 source,
-                options.settings.column_map,
+                {},  # adapters already emit canonical names; column_map is for user files
             )
             for kind_name, (source, records) in native.items()
         ]

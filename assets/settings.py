@@ -47,12 +47,8 @@ class _Section(BaseModel):
 
 
 class BusinessHours(_Section):
-    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
-        "mon",
-        "tue",
-        "wed",
-        "thu",
-        "fri",
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
     )
     start: str = "09:00"
     end: str = "18:00"
@@ -87,7 +83,7 @@ class BusinessHours(_Section):
 
 
 class Environments(_Section):
-    chain: tuple[str, ...] = ("dev", "test", "staging", "prod")
+    chain: list[str] = Field(default_factory=lambda: ["dev", "test", "staging", "prod"])
     production: str = "prod"
     baseline: str = "staging"
     aliases: dict[str, str] = Field(
@@ -133,7 +129,7 @@ class Metrics(_Section):
 
 
 class Drift(_Section):
-    ignore_config_keys: tuple[str, ...] = ("replicas", "*_url", "*_host")
+    ignore_config_keys: list[str] = Field(default_factory=lambda: ["replicas", "*_url", "*_host"])
     promotion_sla_hours: float = Field(default=168, gt=0)
 
     @field_validator("promotion_sla_hours", mode="before")

@@ -1,0 +1,322 @@
+"""The ``release-health`` command line (DESIGN 10).
+
+Exit codes: 0 ok, 1 a data problem (a file that could not be loaded, a failed contract), 2 a
+usage or configuration error. Errors are one line with a hint; ``--debug`` shows tracebacks.
+Heavy imports (Dagster, Great Expectations) happen only in the verbs that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from pipelines.config import ConfigError, Settings, load_settings, parse_settings
+
+if TYPE_CHECKING:
+    from assets.ingest.loader import FileReport
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+DEMO_MARKER = ".release-health-demo"
+DEMO_CONFIG = """\
+# Written by `release-health demo`: the sample organisation's own workspace.
+warehouse: warehouse.duckdb
+inbox_dir: inbox
+reports_dir: reports
+"""
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit code 2)."""
+
+
+class DataProblem(Exception):
+    """The command ran, but some input could not be used (exit code 1)."""
+
+
+def _say(message: str, stream: TextIO | None = None) -> None:
+    print(message, file=stream or sys.stderr, flush=True)
+
+
+def _parse_week(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    from assets.reporting.build import parse_iso_week
+
+    try:
+        return parse_iso_week(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# -- verbs -----------------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.ingest.loader import ingest_paths
+    from assets.warehouse import connect
+
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    validator = None
+    if not args.no_contract_check:
+        from assets.ingest.contract import validate_batch
+
+        validator = validate_batch
+
+    def show(report: FileReport) -> None:
+        _say(_file_line(report), sys.stdout)
+
+    started = time.perf_counter()
+    with connect(settings.warehouse_path) as conn:
+        reports = ingest_paths(
+            conn,
+            paths,
+            settings,
+            kind=args.kind,
+            fmt=args.format,
+            environment=args.environment,
+            captured_at=args.captured_at,
+            validator=validator,
+            progress=show,
+        )
+    elapsed = time.perf_counter() - started
+    rows = sum(r.rows_read for r in reports)
+    failed = [r for r in reports if r.failed]
+    broken = [r for r in reports if r.contract_status in {"failed", "disagreed"}]
+    _say(
+        f"{len(reports)} file(s), {rows} row(s) read in {elapsed:.2f} s"
+        f" ({rows / elapsed if elapsed else 0:,.0f} rows/s); "
+        f"{len(failed)} failed, {len(broken)} broke the contract",
+        sys.stdout,
+    )
+    if failed or broken:
+        names = ", ".join(Path(r.path).name for r in [*failed, *broken])
+        raise DataProblem(f"could not use: {names} (details above; good files were loaded)")
+    return EXIT_OK
+
+
+def _file_line(report: FileReport) -> str:
+    status = report.status
+    counts = (
+        f"read {report.rows_read}, accepted {report.rows_accepted}, rejected "
+        f"{report.rows_rejected}, duplicate {report.rows_duplicate}"
+    )
+    if status in {"loaded", "empty"}:
+        changes = f"; new {report.rows_inserted}, updated {report.rows_updated}"
+        contract = f"; contract {report.contract_status}" if report.contract_status else ""
+        reasons = ""
+        if report.reasons:
+            top = ", ".join(f"{code} {n}" for code, n in list(report.reasons.items())[:3])
+            reasons = f" [{top}]"
+        note = f" ({report.error})" if report.error else ""
+        return (
+            f"{status:9} {report.kind:11} {report.path}: {counts}{changes}{contract}{reasons}{note}"
+        )
+    if status == "unchanged":
+        return f"{status:9} {report.kind:11} {report.path}: already loaded (same bytes)"
+    return f"{status:9} {report.kind:11} {report.path}: {report.error}"
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.runner import run_pipeline
+
+    outcome = run_pipeline(settings, week=_parse_week(args.week), backfill=args.backfill, log=_say)
+    if not outcome.success:
+        for problem in outcome.problems:
+            _say(f"  {problem}")
+        raise DataProblem("the run stopped: see the failed checks above")
+    for path in outcome.reports:
+        _say(str(path), sys.stdout)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.reporting.build import archive_entries, build_weekly_report, default_report_week
+    from assets.warehouse import connect
+    from reports.render import publish_archive, publish_weekly
+
+    if not settings.warehouse_path.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
+    with connect(settings.warehouse_path) as conn:
+        week = _parse_week(args.week) or default_report_week(conn, settings, dt.date.today())
+        if week is None:
+            raise DataProblem("the warehouse holds no production deployments yet")
+        report = build_weekly_report(conn, settings, week)
+        published = publish_weekly(
+            report, settings.reports_path, self_contained=args.self_contained, png=args.png
+        )
+        publish_archive(archive_entries(conn, settings.reports_path), settings.reports_path)
+    if args.png:
+        if published.png_skipped:
+            _say(f"PNG export skipped: {published.png_skipped}")
+        else:
+            _say(f"{len(published.pngs)} PNG chart(s) written next to the page")
+    _say(str(published.path), sys.stdout)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.warehouse import connect, read_sql, sql_file
+
+    path = settings.warehouse_path
+    if not path.exists():
+        _say(f"no warehouse yet at {path}; run `release-health demo` or `ingest`", sys.stdout)
+        return EXIT_OK
+    with connect(path, read_only=True) as conn:
+        rows = conn.execute(read_sql(sql_file(__file__, "status"))).fetchall()
+    _say(f"warehouse  {path}", sys.stdout)
+    for label, value in rows:
+        _say(f"{label:24} {value}", sys.stdout)
+    reports = sorted(settings.reports_path.glob("*-W*/index.html"))
+    _say(f"{'last report':24} {reports[-1] if reports else 'none yet'}", sys.stdout)
+    return EXIT_OK
+
+
+def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.sample.organisation import last_sunday, write_sample_organisation
+
+    summary = write_sample_organisation(
+        Path(args.out),
+        weeks=args.weeks,
+        seed=args.seed,
+        scale=args.scale,
+        end=last_sunday(dt.date.today()),
+    )
+    _say(
+        f"{summary.services} services in {summary.teams} teams over {summary.weeks} weeks: "
+        f"{summary.deployments} deployments, {summary.incidents} incidents, "
+        f"{summary.inventory_rows} inventory rows ({summary.bad_rows} bad rows on purpose) "
+        f"in {len(summary.files)} files under {summary.out_dir}",
+        sys.stdout,
+    )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """A fresh sample organisation in its own folder, run end to end."""
+    from assets.sample.organisation import last_sunday, write_sample_organisation
+    from pipelines.runner import run_pipeline
+
+    folder = Path(args.dir)
+    if folder.exists() and any(folder.iterdir()) and not (folder / DEMO_MARKER).exists():
+        raise UsageError(f"{folder} exists and is not a demo folder; choose another --dir")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / DEMO_MARKER).write_text("")
+    (folder / "release-health.yaml").write_text(DEMO_CONFIG)
+    demo = parse_settings(
+        {"warehouse": "warehouse.duckdb", "inbox_dir": "inbox", "reports_dir": "reports"},
+        base_dir=folder.resolve(),
+    )
+    started = time.perf_counter()
+    summary = write_sample_organisation(
+        demo.inbox_path, weeks=args.weeks, seed=args.seed, end=last_sunday(dt.date.today())
+    )
+    _say(
+        f"sample organisation: {summary.services} services, {summary.teams} teams, "
+        f"{summary.weeks} weeks, {summary.deployments} deployments, {summary.incidents} "
+        f"incidents, {summary.inventory_rows} inventory rows"
+    )
+    outcome = run_pipeline(demo, backfill=True, log=_say)
+    if not outcome.success:
+        for problem in outcome.problems:
+            _say(f"  {problem}")
+        raise DataProblem("the demo run stopped: see the failed checks above")
+    _say(f"done in {time.perf_counter() - started:.1f} s; archive: {outcome.archive}")
+    _say(f"explore it: release-health --config {folder / 'release-health.yaml'} status")
+    _say(str(outcome.reports[-1]) if outcome.reports else "no report", sys.stdout)
+    return EXIT_OK
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="release-health",
+        description="Weekly release health: DORA metrics, release risk and environment drift.",
+    )
+    parser.add_argument("--config", help="config file (default ./release-health.yaml)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    demo = verbs.add_parser("demo", help="generate a sample organisation, run everything")
+    demo.add_argument("--weeks", type=int, default=104, help="weeks of history (default 104)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--dir", default="data/demo", help="demo folder (default data/demo)")
+    demo.set_defaults(handler=cmd_demo)
+
+    ingest = verbs.add_parser("ingest", help="load files or folders into the warehouse")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--kind", choices=["deployments", "incidents", "inventory"])
+    ingest.add_argument("--format", choices=["csv", "jsonl", "json", "yaml"])
+    ingest.add_argument("--environment", help="environment of an inventory export")
+    ingest.add_argument("--captured-at", help="capture time of an inventory export (ISO-8601)")
+    ingest.add_argument(
+        "--no-contract-check",
+        action="store_true",
+        help="skip the Great Expectations check of record (quarantine still applies)",
+    )
+    ingest.set_defaults(handler=cmd_ingest)
+
+    run = verbs.add_parser("run", help="materialise all assets and publish the report(s)")
+    run.add_argument("--week", help="the report week, YYYY-Www (default: last complete week)")
+    run.add_argument("--backfill", action="store_true", help="rebuild every week of history")
+    run.set_defaults(handler=cmd_run)
+
+    report = verbs.add_parser("report", help="(re)publish a weekly report from the warehouse")
+    report.add_argument("--week", help="YYYY-Www (default: last complete week)")
+    report.add_argument("--self-contained", action="store_true", help="embed plotly.js")
+    report.add_argument("--png", action="store_true", help="also write PNG charts")
+    report.set_defaults(handler=cmd_report)
+
+    status = verbs.add_parser("status", help="summarise the warehouse")
+    status.set_defaults(handler=cmd_status)
+
+    sample = verbs.add_parser("sample-data", help="write sample input files only")
+    sample.add_argument("--out", required=True, help="folder to write into (an inbox)")
+    sample.add_argument("--scale", type=int, default=1, help="multiply services (default 1)")
+    sample.add_argument("--weeks", type=int, default=104)
+    sample.add_argument("--seed", type=int, default=7)
+    sample.set_defaults(handler=cmd_sample_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        settings = load_settings(args.config)
+        return handler(args, settings)
+    except ConfigError as exc:
+        _say(f"release-health: config error: {exc}")
+        _say("hint: every key and its default are listed in the README")
+        return EXIT_USAGE
+    except UsageError as exc:
+        _say(f"release-health: {exc}")
+        return EXIT_USAGE
+    except DataProblem as exc:
+        _say(f"release-health: {exc}")
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        _say("release-health: interrupted")
+        return EXIT_DATA
+    except Exception as exc:
+        if args.debug:
+            raise
+        _say(f"release-health: {type(exc).__name__}: {exc}")
+        _say("hint: run again with --debug for the traceback")
+        return EXIT_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

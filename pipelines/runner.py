@@ -1,0 +1,128 @@
+"""Running the asset graph in process: ingest, then the affected weeks, then the archive.
+
+A run has three steps because the weeks to rebuild are only known after ingest: new files
+queue the weeks whose facts changed (``raw.pending_weeks``), and the weekly marts and reports
+are then materialised for that range of partitions in one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from assets.delivery.marts import WeekRange, clear_pending_weeks, data_weeks, pending_weeks
+from assets.reporting.build import default_report_week, iso_week
+from assets.warehouse import connect
+from pipelines.config import Settings
+from pipelines.definitions import ARCHIVE_JOB, INGEST_JOB, WEEKLY_JOB, build_definitions
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    weeks: WeekRange | None = None
+    reports: list[Path] = field(default_factory=list)
+    archive: Path | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral."""
+    return (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+
+
+def _problems(result: dg.ExecuteInProcessResult) -> list[str]:
+    problems = [
+        f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed"
+        + (f": {evaluation.description}" if evaluation.description else "")
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed
+    ]
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data:
+            error = event.step_failure_data.error
+            message = error.message.strip().splitlines()[-1] if error else "failed"
+            problems.append(f"step {event.step_key} failed: {message}")
+    return problems
+
+
+def weeks_to_rebuild(
+    settings: Settings, *, week: dt.date | None, backfill: bool, today: dt.date
+) -> tuple[WeekRange | None, dt.date | None, list[dt.date]]:
+    """(range of weeks to rebuild, the report week, the queued weeks the range covers)."""
+    with connect(settings.warehouse_path) as conn:
+        span = data_weeks(conn, settings)
+        queued = pending_weeks(conn)
+        report_week = week or default_report_week(conn, settings, today)
+    if span is None:
+        return None, report_week, queued
+    if backfill:
+        first, last = span.first, max(span.last, report_week or span.last)
+    else:
+        starts = [w for w in [*queued, report_week] if w is not None]
+        if not starts:
+            return None, report_week, queued
+        first, last = min(starts), max(span.last, *starts)
+    return WeekRange(first, last), report_week, queued
+
+
+def run_pipeline(
+    settings: Settings,
+    *,
+    week: dt.date | None = None,
+    backfill: bool = False,
+    today: dt.date | None = None,
+    instance: dg.DagsterInstance | None = None,
+    log: Log = lambda message: None,
+) -> RunOutcome:
+    """Materialise everything: ingest the inbox, rebuild the affected weeks, publish."""
+    defs = build_definitions(settings)
+    instance = instance or dagster_instance()
+    log("ingesting the inbox and classifying deployments")
+    result = defs.resolve_job_def(INGEST_JOB).execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    if not result.success:
+        return RunOutcome(False, problems=_problems(result))
+    weeks, report_week, queued = weeks_to_rebuild(
+        settings, week=week, backfill=backfill, today=today or dt.date.today()
+    )
+    if weeks is None:
+        log("no production deployments yet: nothing to report")
+        return RunOutcome(True)
+    log(f"rebuilding {len(weeks.weeks)} week(s): {iso_week(weeks.first)} .. {iso_week(weeks.last)}")
+    result = defs.resolve_job_def(WEEKLY_JOB).execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        tags={
+            "dagster/asset_partition_range_start": weeks.first.isoformat(),
+            "dagster/asset_partition_range_end": weeks.last.isoformat(),
+        },
+    )
+    if not result.success:
+        return RunOutcome(False, weeks=weeks, problems=_problems(result))
+    with connect(settings.warehouse_path) as conn:
+        clear_pending_weeks(conn, [w for w in queued if weeks.first <= w <= weeks.last])
+    result = defs.resolve_job_def(ARCHIVE_JOB).execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    if not result.success:
+        return RunOutcome(False, weeks=weeks, problems=_problems(result))
+    reports_dir = settings.reports_path
+    reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks]
+    if report_week is not None:
+        # the report a reader wants comes last, so it is what the CLI prints
+        wanted = reports_dir / iso_week(report_week) / "index.html"
+        reports = [r for r in reports if r != wanted] + [wanted]
+    return RunOutcome(True, weeks=weeks, reports=reports, archive=reports_dir / "index.html")

@@ -189,3 +189,39 @@ CREATE TABLE IF NOT EXISTS marts.benchmark_tiers (
     bound     DOUBLE NOT NULL,
     inclusive BOOLEAN NOT NULL
 );
+
+-- Environment drift (DESIGN 7): history kept per snapshot date.
+CREATE TABLE IF NOT EXISTS marts.environment_matrix (
+    as_of        DATE NOT NULL,
+    service      VARCHAR NOT NULL,
+    environment  VARCHAR NOT NULL,
+    version      VARCHAR NOT NULL,
+    image_digest VARCHAR,
+    since        TIMESTAMPTZ,               -- when this version arrived (current run)
+    source       VARCHAR NOT NULL           -- inventory | deployments
+);
+
+CREATE TABLE IF NOT EXISTS marts.drift (
+    as_of            DATE NOT NULL,
+    service          VARCHAR NOT NULL,
+    baseline_env     VARCHAR NOT NULL,
+    target_env       VARCHAR NOT NULL,
+    baseline_version VARCHAR,
+    target_version   VARCHAR,
+    drift_kind       VARCHAR NOT NULL,
+    versions_behind  INTEGER,
+    pending_changes  BIGINT,
+    drift_since      TIMESTAMPTZ,
+    drift_age_days   DOUBLE,
+    expected         BOOLEAN NOT NULL,
+    rule             VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS marts.promotion_lag (
+    service       VARCHAR NOT NULL,
+    version       VARCHAR NOT NULL,
+    baseline_at   TIMESTAMPTZ,
+    production_at TIMESTAMPTZ,
+    lag_hours     DOUBLE,
+    state         VARCHAR NOT NULL          -- promoted | in_flight | skipped | bypassed_baseline
+);

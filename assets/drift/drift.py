@@ -1,0 +1,146 @@
+"""Pre-production versus production drift (DESIGN 7): classifying one pair of states.
+
+A *state* is what one environment runs for a service as of a day (version, image digest,
+config, dependencies). :func:`classify_drift` compares the baseline's state with
+production's and says which kind of drift it is, how many versions production is behind and
+how many changes wait. The SQL around it finds the states and the runs across days; this
+module holds the rules, so they can be tested on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from assets.drift.versions import compare_versions, versions_between
+
+
+class DriftKind(StrEnum):
+    IN_SYNC = "in_sync"
+    BEHIND = "behind"
+    AHEAD = "ahead"
+    MISSING_IN_PRODUCTION = "missing_in_production"
+    MISSING_IN_BASELINE = "missing_in_baseline"
+    CONFIG = "config"
+    DEPENDENCY = "dependency"
+    UNORDERED = "unordered"
+    MUTABLE_TAG = "mutable_tag"
+
+
+@dataclass(frozen=True)
+class State:
+    """What one environment runs for a service (None fields are unknown)."""
+
+    version: str
+    digest: str | None = None
+    config: Mapping[str, object] | None = None
+    dependencies: Mapping[str, object] | None = None
+    config_hash: str | None = None
+
+
+@dataclass
+class ServiceHistory:
+    """Per version of one service: first successful deployment, and the baseline's batches."""
+
+    first_seen: dict[str, dt.datetime] = field(default_factory=dict)
+    baseline_changes: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: DriftKind
+    versions_behind: int | None = None
+    pending_changes: int | None = None
+    #: config or dependency keys that differ (sorted)
+    differing: tuple[str, ...] = ()
+    #: every differing config key matches ``drift.ignore_config_keys``
+    only_ignored: bool = False
+
+
+def differing_keys(a: Mapping[str, object] | None, b: Mapping[str, object] | None) -> list[str]:
+    """Keys whose values differ between two maps (a key missing on one side differs)."""
+    left, right = dict(a or {}), dict(b or {})
+    return sorted(k for k in left.keys() | right.keys() if left.get(k) != right.get(k))
+
+
+def is_ignored(key: str, patterns: Iterable[str]) -> bool:
+    """Whether a config key matches one of the glob patterns of expected drift."""
+    return any(fnmatch.fnmatchcase(key, pattern) for pattern in patterns)
+
+
+def _same_artifact(baseline: State, target: State, first_seen: Mapping[str, dt.datetime]) -> bool:
+    if baseline.digest and target.digest and baseline.digest == target.digest:
+        return True  # the same image under two tags is the same artifact
+    return compare_versions(target.version, baseline.version, first_seen) == 0
+
+
+def classify_drift(
+    baseline: State | None,
+    target: State | None,
+    history: ServiceHistory,
+    ignore_config_keys: Iterable[str],
+) -> Verdict:
+    """The drift of production (``target``) against the baseline, by DESIGN 7's rules.
+
+    Order of the checks: missing on either side; the same artifact (same tag or digest) with a
+    different digest behind one tag (mutable_tag), then differing config (config), then
+    differing dependencies (dependency), else in_sync; different versions are behind, ahead or
+    unordered by version order (semver/calver by value, others by first deployment).
+    """
+    if baseline is None and target is None:
+        raise ValueError("a drift pair needs at least one state")
+    if target is None:
+        return Verdict(DriftKind.MISSING_IN_PRODUCTION)
+    if baseline is None:
+        return Verdict(DriftKind.MISSING_IN_BASELINE)
+    patterns = list(ignore_config_keys)
+    if _same_artifact(baseline, target, history.first_seen):
+        if (
+            baseline.version == target.version
+            and baseline.digest
+            and target.digest
+            and baseline.digest != target.digest
+        ):
+            return Verdict(DriftKind.MUTABLE_TAG)
+        if baseline.config is not None or target.config is not None:
+            keys = differing_keys(baseline.config, target.config)
+            if keys:
+                ignored = all(is_ignored(k, patterns) for k in keys)
+                return Verdict(DriftKind.CONFIG, differing=tuple(keys), only_ignored=ignored)
+        elif (
+            baseline.config_hash
+            and target.config_hash
+            and (baseline.config_hash != target.config_hash)
+        ):
+            return Verdict(DriftKind.CONFIG, differing=("config_hash",))
+        keys = differing_keys(baseline.dependencies, target.dependencies)
+        if keys:
+            return Verdict(DriftKind.DEPENDENCY, differing=tuple(keys))
+        return Verdict(DriftKind.IN_SYNC)
+    order = compare_versions(target.version, baseline.version, history.first_seen)
+    if order is None:
+        return Verdict(DriftKind.UNORDERED)
+    if order > 0:
+        return Verdict(DriftKind.AHEAD)
+    waiting = versions_between(
+        target.version, baseline.version, history.baseline_changes, history.first_seen
+    )
+    changes = [history.baseline_changes.get(v) for v in waiting]
+    known = [c for c in changes if c is not None]
+    return Verdict(
+        DriftKind.BEHIND,
+        versions_behind=len(waiting),
+        pending_changes=sum(known) if known else None,
+    )
+
+
+def parse_map(text: str | None) -> dict[str, object] | None:
+    """A JSON object stored as text, or None."""
+    if text is None:
+        return None
+    value = json.loads(text)
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,128 @@
+"""Building the drift marts: environment matrix, drift per as-of day, promotion lag.
+
+The states of every environment per as-of day are found in SQL; each distinct pair of
+(baseline, production) states is classified once in Python by :func:`classify_drift` (the
+number of distinct pairs grows with changes, not with days); the runs, ages and expectations
+across days are SQL again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from assets.drift.drift import ServiceHistory, State, Verdict, classify_drift, parse_map
+from assets.settings import Settings
+from assets.warehouse import read_sql, run_script, sql_file
+
+DRIFT_MARTS = ("environment_matrix", "drift", "promotion_lag")
+
+
+def drift_params(settings: Settings) -> dict[str, Any]:
+    environments = settings.environments
+    return {
+        "tz": settings.timezone,
+        "chain": list(environments.chain),
+        "baseline": environments.baseline,
+        "production": environments.production,
+        "sla_hours": settings.drift.promotion_sla_hours,
+    }
+
+
+def _replace(conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any]) -> int:
+    select = read_sql(sql_file(__file__, table))
+    conn.execute(f"DELETE FROM marts.{table}")
+    conn.execute(
+        f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})",
+        {k: v for k, v in params.items() if f"${k}" in select},
+    )
+    (rows,) = conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()
+    return int(rows)
+
+
+def _histories(
+    conn: duckdb.DuckDBPyConnection, params: dict[str, Any]
+) -> dict[str, ServiceHistory]:
+    text = read_sql(sql_file(__file__, "version_history"))
+    rows = conn.execute(text, {k: v for k, v in params.items() if f"${k}" in text}).fetchall()
+    histories: dict[str, ServiceHistory] = defaultdict(ServiceHistory)
+    for service, version, first_seen, in_baseline, change_count in rows:
+        history = histories[service]
+        history.first_seen[version] = first_seen
+        if in_baseline:
+            history.baseline_changes[version] = change_count
+    return histories
+
+
+def _state(
+    version: str | None,
+    digest: str | None,
+    config: str | None,
+    dependencies: str | None,
+    config_hash: str | None,
+) -> State | None:
+    if version is None:
+        return None
+    return State(version, digest, parse_map(config), parse_map(dependencies), config_hash)
+
+
+def classify_pairs(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, params: dict[str, Any]
+) -> pa.Table:
+    """A verdict for each distinct pair of states in temp table ``drift_pairs``."""
+    pairs = conn.execute(
+        "SELECT DISTINCT ON (pair_key) pair_key, service, baseline_version, target_version,"
+        " baseline_digest, target_digest, baseline_config, target_config,"
+        " baseline_dependencies, target_dependencies, baseline_config_hash,"
+        " target_config_hash FROM drift_pairs"
+    ).fetchall()
+    histories = _histories(conn, params)
+    ignored = settings.drift.ignore_config_keys
+    columns: dict[str, list[Any]] = defaultdict(list)
+    for row in pairs:
+        (key, service, b_version, t_version, b_digest, t_digest, b_config, t_config,
+         b_deps, t_deps, b_hash, t_hash) = row  # fmt: skip
+        verdict: Verdict = classify_drift(
+            _state(b_version, b_digest, b_config, b_deps, b_hash),
+            _state(t_version, t_digest, t_config, t_deps, t_hash),
+            histories[service],
+            ignored,
+        )
+        columns["pair_key"].append(key)
+        columns["drift_kind"].append(verdict.kind.value)
+        columns["versions_behind"].append(verdict.versions_behind)
+        columns["pending_changes"].append(verdict.pending_changes)
+        columns["differing"].append(", ".join(verdict.differing) or None)
+        columns["only_ignored"].append(verdict.only_ignored)
+    return pa.table(
+        {
+            "pair_key": pa.array(columns["pair_key"], pa.string()),
+            "drift_kind": pa.array(columns["drift_kind"], pa.string()),
+            "versions_behind": pa.array(columns["versions_behind"], pa.int32()),
+            "pending_changes": pa.array(columns["pending_changes"], pa.int64()),
+            "differing": pa.array(columns["differing"], pa.string()),
+            "only_ignored": pa.array(columns["only_ignored"], pa.bool_()),
+        }
+    )
+
+
+def build_drift_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
+    """Rebuild the three drift marts from staging; return their row counts."""
+    params = drift_params(settings)
+    conn.begin()
+    try:
+        run_script(conn, sql_file(__file__, "environment_states"), params)
+        counts = {"environment_matrix": _replace(conn, "environment_matrix", params)}
+        run_script(conn, sql_file(__file__, "drift_pairs"), params)
+        conn.register("verdicts", classify_pairs(conn, settings, params))
+        counts["drift"] = _replace(conn, "drift", params)
+        conn.unregister("verdicts")
+        counts["promotion_lag"] = _replace(conn, "promotion_lag", params)
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    return counts

@@ -1,0 +1,23 @@
+-- marts.environment_matrix from env_states: each state with the start of its current run of
+-- the same version (`since`), found across the as-of days.
+WITH ordered AS (
+    SELECT
+        *,
+        -- a new run starts when the version changes or the service was absent the day before
+        CASE
+            WHEN version IS DISTINCT FROM lag(version) OVER w
+                OR day_index <> lag(day_index) OVER w + 1 THEN 1
+            ELSE 0
+        END AS changed
+    FROM env_states
+    WINDOW w AS (PARTITION BY service, environment ORDER BY as_of)
+),
+runs AS (
+    SELECT *, sum(changed) OVER (PARTITION BY service, environment ORDER BY as_of) AS run
+    FROM ordered
+)
+SELECT
+    as_of, service, environment, version, image_digest,
+    first(observed_at ORDER BY as_of) OVER (PARTITION BY service, environment, run) AS since,
+    source
+FROM runs

@@ -1,0 +1,68 @@
+-- The state of every (service, environment of the chain) as of each snapshot date (DESIGN 7):
+-- the record of that environment's latest inventory capture at or before the end of the day,
+-- or, for environments without any inventory, the last successful deployment by then.
+-- As-of dates are the local days with a capture; with no inventory at all, every Sunday of
+-- the deployment history. Builds temp table env_states.
+CREATE OR REPLACE TEMP TABLE as_of_days AS
+WITH capture_days AS (
+    SELECT DISTINCT rh_day(captured_at, $tz) AS as_of
+    FROM staging.inventory WHERE list_contains($chain, environment)
+),
+deployment_sundays AS (
+    SELECT CAST(g.day AS DATE) AS as_of
+    FROM (
+        SELECT min(rh_week(started_at, $tz)) + 6 AS first_sunday,
+               max(rh_week(started_at, $tz)) + 6 AS last_sunday
+        FROM staging.deployments WHERE status = 'succeeded'
+    ) span,
+    generate_series(CAST(span.first_sunday AS TIMESTAMP), CAST(span.last_sunday AS TIMESTAMP),
+                    INTERVAL 7 DAY) AS g(day)
+    WHERE NOT EXISTS (SELECT 1 FROM capture_days)
+)
+SELECT
+    as_of,
+    rh_local_midnight(as_of + 1, $tz) AS until,
+    row_number() OVER (ORDER BY as_of) AS day_index
+FROM (SELECT as_of FROM capture_days UNION SELECT as_of FROM deployment_sundays);
+
+CREATE OR REPLACE TEMP TABLE env_states AS
+WITH inventoried AS (
+    SELECT DISTINCT environment FROM staging.inventory WHERE list_contains($chain, environment)
+),
+captures AS (
+    SELECT DISTINCT environment, captured_at FROM staging.inventory
+    WHERE environment IN (SELECT environment FROM inventoried)
+),
+latest_capture AS (
+    SELECT d.as_of, c.environment, c.captured_at
+    FROM as_of_days d CROSS JOIN inventoried e
+    ASOF JOIN captures c ON c.environment = e.environment AND d.until > c.captured_at
+),
+from_inventory AS (
+    SELECT
+        l.as_of, i.service, i.environment, i.version, i.image_digest, i.config_hash,
+        i.config, i.dependencies, i.captured_at AS observed_at, 'inventory' AS source
+    FROM latest_capture l
+    JOIN staging.inventory i USING (environment, captured_at)
+),
+successful AS (
+    SELECT service, environment, version, coalesce(finished_at, started_at) AS done_at
+    FROM staging.deployments
+    WHERE status = 'succeeded'
+      AND list_contains($chain, environment)
+      AND environment NOT IN (SELECT environment FROM inventoried)
+),
+pairs AS (SELECT DISTINCT service, environment FROM successful),
+grid AS (SELECT d.as_of, d.until, p.service, p.environment FROM as_of_days d, pairs p),
+from_deployments AS (
+    SELECT
+        g.as_of, g.service, g.environment, s.version, NULL AS image_digest, NULL AS config_hash,
+        NULL::JSON AS config, NULL::JSON AS dependencies, s.done_at AS observed_at,
+        'deployments' AS source
+    FROM grid g
+    ASOF JOIN successful s
+        ON g.service = s.service AND g.environment = s.environment AND g.until > s.done_at
+)
+SELECT s.*, d.day_index
+FROM (SELECT * FROM from_inventory UNION ALL SELECT * FROM from_deployments) s
+JOIN as_of_days d USING (as_of);

@@ -65,6 +65,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _raised(info: Any) -> list[str]:
+    """Exception messages in a GX result's exception info (flat, or nested per metric)."""
+    if not isinstance(info, dict):
+        return []
+    if info.get("raised_exception"):
+        return [str(info.get("exception_message"))]
+    return [message for value in info.values() for message in _raised(value)]
+
+
 def validate_frame(
     suite: Suite, frame: pd.DataFrame, index_column: str = "record_number"
 ) -> ContractResult:
@@ -110,8 +119,9 @@ def validate_frame(
     by_index = frame.set_index(index_column, drop=False) if len(frame) else frame
     for item in outcome.results:
         expectation = suite.expectations[int(item.expectation_config.meta[_POSITION])]
-        if item.exception_info and item.exception_info.get("raised_exception"):
-            result.errors.append(f"{expectation.type}: {item.exception_info['exception_message']}")
+        raised = _raised(item.exception_info)
+        if raised:
+            result.errors.extend(f"{expectation.type}: {message}" for message in raised)
             continue
         if item.success:
             continue

@@ -372,7 +372,7 @@ def ingest_file(
     sha = file_sha256(data)
     previous = _already_loaded(conn, sha)
     if previous:
-        return [FileReport(shown, sha, k, status="unchanged", error=s) for k, s in previous]
+        return [FileReport(shown, sha, kind_name, status="unchanged") for kind_name, _ in previous]
     now = _now()
     base = FileReport(shown, sha, expected.name)
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):

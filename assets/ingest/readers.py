@@ -188,7 +188,7 @@ def batch_from_records(
                 )
         for name, values in columns.items():
             values.append(row.get(name))
-        extras.append(json.dumps(extra, sort_keys=True) if extra else None)
+        extras.append(json.dumps(extra, sort_keys=True, separators=(",", ":")) if extra else None)
     arrays = {NUMBER_COLUMN: pa.array(numbers, type=pa.int64())}
     arrays |= {name: pa.array(values, type=pa.string()) for name, values in columns.items()}
     arrays[EXTRA_COLUMN] = pa.array(extras, type=pa.string())
@@ -231,25 +231,30 @@ def read_csv(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> Recor
     if len(set(names)) != len(names):
         raise UnreadableFile(f"{path.name}: header names a column twice after mapping: {header}")
     with duckdb.connect() as con:
-        table = con.execute(
-            "SELECT * FROM read_csv($path, all_varchar = true, header = true, delim = $delim,"
-            " quote = '\"', escape = '\"', store_rejects = true, null_padding = false,"
-            " columns = $columns)",
-            {
-                "path": str(path),
-                "delim": delimiter,
-                "columns": {f"c{i}": "VARCHAR" for i in range(len(header))},
-            },
-        ).to_arrow_table()
+        try:
+            table = con.execute(
+                "SELECT * FROM read_csv($path, all_varchar = true, header = true, delim = $delim,"
+                " quote = '\"', escape = '\"', store_rejects = true, null_padding = false,"
+                " auto_detect = false, columns = $columns)",
+                {
+                    "path": str(path),
+                    "delim": delimiter,
+                    "columns": {f"c{i}": "VARCHAR" for i in range(len(header))},
+                },
+            ).to_arrow_table()
+        except duckdb.Error as exc:
+            raise UnreadableFile(f"{path.name}: not readable as CSV: {exc}") from None
         errors = con.execute(
             "SELECT line, list(error_type::VARCHAR ORDER BY column_idx) AS types,"
             " first(csv_line) AS csv_line, first(error_message) AS message"
             " FROM reject_errors GROUP BY line ORDER BY line"
         ).fetchall()
+    # the parser's copy of a line loses bytes it cannot decode: quote the file's own line
+    lines = data.split(b"\n") if errors else []
     rejects = [
         ParseReject(
             record_number=int(line) - 1,
-            record={"csv_line": csv_line},
+            record={"csv_line": _line_text(lines, int(line), csv_line)},
             reasons=[_csv_reason(t, line, message) for t in dict.fromkeys(types)],
         )
         for line, types, csv_line, message in errors
@@ -262,6 +267,12 @@ def read_csv(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> Recor
     else:
         numbers = np.arange(1, total + 1, dtype=np.int64)
     return _csv_batch(kind, table, header, names, numbers, rejects, options)
+
+
+def _line_text(lines: list[bytes], line: int, fallback: str) -> str:
+    if 0 < line <= len(lines):
+        return lines[line - 1].rstrip(b"\r").decode("utf-8", errors="replace")
+    return fallback
 
 
 def _csv_reason(error_type: str, line: int, message: str) -> str:
@@ -287,8 +298,11 @@ def _csv_batch(
     null_text = pa.nulls(rows, type=pa.string())
     for name in kind.fields:
         columns[name] = by_name.get(name, null_text)
-    extra_names = [(i, h) for i, (h, n) in enumerate(zip(header, names, strict=True))]
-    extra_names = [(i, h) for i, h in extra_names if names[i] not in kind.fields]
+    # sorted, so the JSON matches what the JSON readers write for the same record
+    extra_names = sorted(
+        ((i, h) for i, h in enumerate(header) if names[i] not in kind.fields),
+        key=lambda item: item[1],
+    )
     if extra_names and rows:
         struct = pa.StructArray.from_arrays(
             [table.column(i).combine_chunks() for i, _ in extra_names],

@@ -1,14 +1,20 @@
 -- Connection-scoped helpers shared by every query. Temporary: created on each connection.
 SET TimeZone = 'UTC';
 
--- An ISO-8601 text as TIMESTAMPTZ: a trailing Z or offset is honoured, a naive value is read
--- in the time zone tz. NULL when the text is empty or not a timestamp.
+-- An ISO-8601 text as TIMESTAMPTZ. A value without a zone is read in the time zone tz; one
+-- with an offset, `Z` or a zone name keeps it (`Z` and HH:MM without seconds are spelled out
+-- first, as DuckDB's cast wants them). NULL when the text is empty or not a timestamp.
 CREATE OR REPLACE TEMP MACRO rh_parse_ts(s, tz) AS
     CASE
         WHEN s IS NULL THEN NULL
-        WHEN regexp_matches(s, '\d:\d\d(:\d\d(\.\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?)$')
-            THEN TRY_CAST(s AS TIMESTAMPTZ)
-        ELSE timezone(tz, TRY_CAST(s AS TIMESTAMP))
+        WHEN regexp_full_match(s, '\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?')
+            THEN timezone(tz, TRY_CAST(s AS TIMESTAMP))
+        ELSE TRY_CAST(
+            regexp_replace(
+                regexp_replace(s, '[zZ]$', '+00:00'),
+                '([T ]\d{1,2}:\d{2})(\s*[+-]\d)',
+                '\1:00\2'
+            ) AS TIMESTAMPTZ)
     END;
 
 -- Replace a value by its alias target when it has one.

@@ -26,7 +26,9 @@ typed AS (
         coalesce(team_given, $team_values[list_position($team_keys, service)], 'unknown') AS team,
         rh_parse_ts(started_at__text, $source_timezone) AS started_at,
         rh_parse_ts(finished_at__text, $source_timezone) AS finished_at,
-        TRY_CAST(change_count__text AS INTEGER) AS change_count,
+        -- whole numbers only: a cast would round '3.5' to 4
+        CASE WHEN regexp_full_match(change_count__text, '[+-]?[0-9]+')
+            THEN TRY_CAST(change_count__text AS INTEGER) END AS change_count,
         rh_parse_ts(first_commit_at__text, $source_timezone) AS first_commit_at
     FROM named
 )

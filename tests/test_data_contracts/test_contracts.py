@@ -1,0 +1,470 @@
+"""The suites load; their SQL form and Great Expectations agree; the contract check of record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from assets.ingest.contract import validate_batch
+from assets.ingest.kinds import kind_named
+from assets.ingest.loader import FileReport, ingest_file
+from assets.settings import Settings
+from data_contracts import load_suite
+from data_contracts.sql import duplicate_state, row_reasons
+from data_contracts.suite import SUITES_DIR, Suite
+from data_contracts.validate import validate_frame
+
+NOT_NULL = "[expect_column_values_to_not_be_null]"
+IN_SET = "[expect_column_values_to_be_in_set]"
+PAIR = "[expect_column_pair_values_a_to_be_greater_than_b]"
+T0 = "2024-03-04T10:00:00Z"
+
+
+# -- the suite files ---------------------------------------------------------------------------
+
+SUITE_SHAPES = {
+    # name: (expectations, row expectations, key columns, reason codes)
+    "deployments": (
+        15,
+        14,
+        ["deployment_id"],
+        {
+            "missing_required_field",
+            "unparseable_timestamp",
+            "unknown_status",
+            "unknown_change_type",
+            "not_an_integer",
+            "negative_change_count",
+            "finished_before_started",
+            "conflicting_duplicate_id",
+        },
+    ),
+    "incidents": (
+        7,
+        6,
+        ["incident_id"],
+        {
+            "missing_required_field",
+            "unparseable_timestamp",
+            "resolved_before_opened",
+            "conflicting_duplicate_id",
+        },
+    ),
+    "inventory": (
+        9,
+        8,
+        ["captured_at", "environment", "service"],
+        {
+            "missing_required_field",
+            "unparseable_timestamp",
+            "malformed_digest",
+            "config_not_a_map",
+            "dependencies_not_a_map",
+            "conflicting_duplicate_id",
+        },
+    ),
+}
+
+
+def test_there_is_one_suite_per_input_kind() -> None:
+    assert sorted(p.stem for p in SUITES_DIR.glob("*.json")) == sorted(SUITE_SHAPES)
+
+
+@pytest.mark.parametrize("name", sorted(SUITE_SHAPES))
+def test_every_suite_loads(name: str) -> None:
+    document = json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    total, row_level, key, reasons = SUITE_SHAPES[name]
+
+    suite = load_suite(name)
+
+    assert document["name"] == suite.name == name
+    assert len(document["expectations"]) == len(suite.expectations) == total
+    assert len(suite.row_expectations) == row_level
+    assert suite.key_columns == key
+    assert {e.reason for e in suite.expectations} == reasons
+    # every expectation says which input field it is about
+    assert all(e.meta.get("field") for e in suite.expectations)
+    assert suite.to_gx_dict()["expectations"] == document["expectations"]
+
+
+# -- SQL predicates and Great Expectations agree ----------------------------------------------
+
+
+def frame_of(
+    rows: list[dict[str, Any]], timestamps: tuple[str, ...], integers: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A candidate frame as the loader builds it: tz-aware UTC timestamps, nullable integers."""
+    frame = pd.DataFrame(rows)
+    for column in timestamps:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    for column in integers:
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def sql_verdict(suite: Suite, frame: pd.DataFrame) -> dict[int, list[str]]:
+    """The reasons the suite's SQL form gives each failing row, run in DuckDB over ``frame``."""
+    reasons = row_reasons(suite)
+    with duckdb.connect() as conn:
+        conn.register("frame", frame)
+        rows = conn.execute(
+            f"SELECT record_number, {reasons.expression} FROM frame ORDER BY record_number",
+            reasons.params,
+        ).fetchall()
+    return {int(number): sorted(found) for number, found in rows if found}
+
+
+def gx_verdict(suite: Suite, frame: pd.DataFrame) -> dict[int, list[str]]:
+    result = validate_frame(suite, frame, index_column="record_number")
+    assert result.errors == []
+    return {number: sorted(found) for number, found in result.failures.items()}
+
+
+def deployment(number: int, **changes: Any) -> dict[str, Any]:
+    row = {
+        "record_number": number,
+        "deployment_id": f"d{number}",
+        "service": "api",
+        "environment": "prod",
+        "version": "1.0",
+        "status": "succeeded",
+        "started_at__text": T0,
+        "started_at": T0,
+        "finished_at__text": None,
+        "finished_at": None,
+        "first_commit_at__text": None,
+        "first_commit_at": None,
+        "change_type": "regular",
+        "change_count__text": None,
+        "change_count": None,
+    }
+    return {**row, **changes}
+
+
+DEPLOYMENT_ROWS = [
+    deployment(1, deployment_id=None),
+    deployment(2, service=None),
+    deployment(3, environment=None),
+    deployment(4, version=None),
+    deployment(5, status=None),
+    deployment(6, started_at__text=None, started_at=None),
+    deployment(7, started_at__text="yesterday", started_at=None),
+    deployment(8, finished_at__text="later"),
+    deployment(9, first_commit_at__text="last week"),
+    deployment(10, status="deployed"),
+    deployment(11, change_type="bugfix"),
+    deployment(12, change_count__text="3.5"),
+    deployment(13, change_count__text="-2", change_count=-2),
+    deployment(14, finished_at__text="2024-03-04T09:00:00Z", finished_at="2024-03-04T09:00:00Z"),
+    deployment(15, status="deployed", change_type="bugfix"),
+    # passes everything: finished exactly at the start, zero changes
+    deployment(16, finished_at__text=T0, finished_at=T0, change_count__text="0", change_count=0),
+]
+DEPLOYMENT_VERDICT = {
+    1: [f"missing_required_field: deployment_id=null {NOT_NULL}"],
+    2: [f"missing_required_field: service=null {NOT_NULL}"],
+    3: [f"missing_required_field: environment=null {NOT_NULL}"],
+    4: [f"missing_required_field: version=null {NOT_NULL}"],
+    5: [f"missing_required_field: status=null {NOT_NULL}"],
+    6: [f"missing_required_field: started_at=null {NOT_NULL}"],
+    7: [f"unparseable_timestamp: started_at='yesterday' {NOT_NULL}"],
+    8: [f"unparseable_timestamp: finished_at='later' {NOT_NULL}"],
+    9: [f"unparseable_timestamp: first_commit_at='last week' {NOT_NULL}"],
+    10: [f"unknown_status: status='deployed' {IN_SET}"],
+    11: [f"unknown_change_type: change_type='bugfix' {IN_SET}"],
+    12: [f"not_an_integer: change_count='3.5' {NOT_NULL}"],
+    13: ["negative_change_count: change_count='-2' [expect_column_values_to_be_between]"],
+    14: [f"finished_before_started: finished_at='2024-03-04T09:00:00Z' {PAIR}"],
+    15: sorted(
+        [
+            f"unknown_status: status='deployed' {IN_SET}",
+            f"unknown_change_type: change_type='bugfix' {IN_SET}",
+        ]
+    ),
+}
+
+
+def incident(number: int, **changes: Any) -> dict[str, Any]:
+    row = {
+        "record_number": number,
+        "incident_id": f"i{number}",
+        "service": "api",
+        "environment": "prod",
+        "opened_at__text": T0,
+        "opened_at": T0,
+        "resolved_at__text": None,
+        "resolved_at": None,
+    }
+    return {**row, **changes}
+
+
+INCIDENT_ROWS = [
+    incident(1, incident_id=None),
+    incident(2, service=None),
+    incident(3, opened_at__text=None, opened_at=None),
+    incident(4, opened_at__text="noon", opened_at=None),
+    incident(5, resolved_at__text="soon"),
+    incident(6, resolved_at__text="2024-03-04T09:00:00Z", resolved_at="2024-03-04T09:00:00Z"),
+    incident(7, resolved_at__text="2024-03-04T12:00:00Z", resolved_at="2024-03-04T12:00:00Z"),
+]
+INCIDENT_VERDICT = {
+    1: [f"missing_required_field: incident_id=null {NOT_NULL}"],
+    2: [f"missing_required_field: service=null {NOT_NULL}"],
+    3: [f"missing_required_field: opened_at=null {NOT_NULL}"],
+    4: [f"unparseable_timestamp: opened_at='noon' {NOT_NULL}"],
+    5: [f"unparseable_timestamp: resolved_at='soon' {NOT_NULL}"],
+    6: [f"resolved_before_opened: resolved_at='2024-03-04T09:00:00Z' {PAIR}"],
+}
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+def snapshot_row(number: int, **changes: Any) -> dict[str, Any]:
+    row = {
+        "record_number": number,
+        "captured_at__text": T0,
+        "captured_at": T0,
+        "environment": "prod",
+        "service": f"svc{number}",  # distinct, so the compound key is unique
+        "version": "1.0",
+        "image": f"registry/app@{DIGEST}",
+        "image_digest": DIGEST,
+        "config__text": '{"replicas": 2}',
+        "config": '{"replicas": 2}',
+        "dependencies__text": None,
+        "dependencies": None,
+    }
+    return {**row, **changes}
+
+
+INVENTORY_ROWS = [
+    snapshot_row(1, captured_at__text=None, captured_at=None),
+    snapshot_row(2, captured_at__text="this morning", captured_at=None),
+    snapshot_row(3, environment=None),
+    snapshot_row(4, service=None),
+    snapshot_row(5, version=None),
+    snapshot_row(6, image="registry/app@sha256:abc", image_digest="sha256:abc"),
+    snapshot_row(7, config__text="[1, 2]", config=None),
+    snapshot_row(8, dependencies__text='"redis"', dependencies=None),
+    snapshot_row(9, image="registry/app:1.0", image_digest=None),  # no digest is fine
+]
+INVENTORY_VERDICT = {
+    1: [f"missing_required_field: captured_at=null {NOT_NULL}"],
+    2: [f"unparseable_timestamp: captured_at='this morning' {NOT_NULL}"],
+    3: [f"missing_required_field: environment=null {NOT_NULL}"],
+    4: [f"missing_required_field: service=null {NOT_NULL}"],
+    5: [f"missing_required_field: version=null {NOT_NULL}"],
+    6: ["malformed_digest: image='registry/app@sha256:abc' [expect_column_values_to_match_regex]"],
+    7: [f"config_not_a_map: config='[1, 2]' {NOT_NULL}"],
+    8: [f"dependencies_not_a_map: dependencies='\"redis\"' {NOT_NULL}"],
+}
+
+AGREEMENT_CASES = [
+    pytest.param(
+        "deployments",
+        DEPLOYMENT_ROWS,
+        ("started_at", "finished_at", "first_commit_at"),
+        ("change_count",),
+        DEPLOYMENT_VERDICT,
+        id="deployments",
+    ),
+    pytest.param(
+        "incidents",
+        INCIDENT_ROWS,
+        ("opened_at", "resolved_at"),
+        (),
+        INCIDENT_VERDICT,
+        id="incidents",
+    ),
+    pytest.param(
+        "inventory", INVENTORY_ROWS, ("captured_at",), (), INVENTORY_VERDICT, id="inventory"
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "rows", "timestamps", "integers", "expected"), AGREEMENT_CASES)
+def test_sql_predicates_and_gx_agree_row_by_row(
+    name: str,
+    rows: list[dict[str, Any]],
+    timestamps: tuple[str, ...],
+    integers: tuple[str, ...],
+    expected: dict[int, list[str]],
+) -> None:
+    suite = load_suite(name)
+    frame = frame_of(rows, timestamps, integers)
+    # the frame breaks every row expectation of the suite at least once
+    broken = {
+        reason.split(" [")[0].split("=")[0] for found in expected.values() for reason in found
+    }
+    assert len(broken) == len(suite.row_expectations)
+
+    assert sql_verdict(suite, frame) == expected
+    assert gx_verdict(suite, frame) == expected
+
+
+def test_duplicate_state_labels_repeats_and_conflicts() -> None:
+    suite = load_suite("deployments")
+    frame = pd.DataFrame(
+        {
+            "record_number": [1, 2, 3, 4, 5, 6, 7],
+            "deployment_id": ["d1", "d1", "d2", "d2", None, None, "d2"],
+            "row_hash": ["h1", "h1", "h1", "h2", "h3", "h3", "h1"],
+        }
+    )
+    with duckdb.connect() as conn:
+        conn.register("frame", frame)
+        labels = conn.execute(
+            f"SELECT record_number, {duplicate_state(suite)} FROM frame ORDER BY record_number"
+        ).fetchall()
+
+    assert labels == [
+        (1, "unique"),
+        (2, "duplicate"),  # exact repeat of record 1
+        (3, "unique"),
+        (4, "conflict"),  # same id as record 3, other content
+        (5, "unique"),  # no key: left to the row expectations
+        (6, "unique"),
+        (7, "duplicate"),  # exact repeat of record 3, even after the conflict
+    ]
+
+
+def test_validate_frame_reports_an_expectation_gx_could_not_evaluate() -> None:
+    suite = load_suite("incidents")
+    rows = [incident(1), incident(2)]
+    frame = frame_of(rows, ("opened_at", "resolved_at")).drop(columns=["service"])
+
+    result = validate_frame(suite, frame, index_column="record_number")
+
+    assert result.success is False
+    assert len(result.errors) == 1
+    assert result.errors[0].startswith("expect_column_values_to_not_be_null: ")
+
+
+def test_validate_batch_does_not_pass_a_batch_gx_could_not_evaluate() -> None:
+    kind = kind_named("incidents")
+    frame = frame_of([incident(1), incident(2)], ("opened_at", "resolved_at"))
+    table = pa.Table.from_pandas(frame.drop(columns=["service"]), preserve_index=False)
+
+    status, detail = validate_batch(kind, table, {})
+
+    assert status == "disagreed"
+    assert detail["errors"] != []
+
+
+# -- the contract check of record on loaded files ---------------------------------------------
+
+HEADER = "deployment_id,service,environment,version,status,started_at"
+
+
+def load_checked(
+    conn: duckdb.DuckDBPyConnection, path: Path, settings: Settings
+) -> tuple[FileReport, str]:
+    """Load with the GX check; return the report and the contract_status stored for the file."""
+    (report,) = ingest_file(conn, path, settings, validator=validate_batch)
+    (stored,) = conn.execute(
+        "SELECT contract_status FROM raw.ingested_files WHERE path = $path", {"path": str(path)}
+    ).fetchone()
+    return report, stored
+
+
+def test_contract_passes_on_a_file_whose_bad_rows_were_quarantined(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+) -> None:
+    path = write_input(
+        "deployments.csv",
+        f"{HEADER}\n"
+        f"d1,api,prod,1.0,succeeded,{T0}\n"
+        f"d1,api,prod,9.9,succeeded,{T0}\n"  # conflicting id: rejected by de-duplication
+        f"d2,api,prod,1.0,deployed,{T0}\n"  # rejected by the suite
+        f"d3,api,prod,1.0,succeeded,{T0}\n",
+    )
+
+    report, stored = load_checked(warehouse, path, settings)
+
+    # 2 of 4 rejected is exactly the default max_reject_ratio 0.5: not more, so it passes
+    assert (report.rows_read, report.rows_rejected) == (4, 2)
+    assert report.contract_status == stored == "passed"
+    detail = report.contract_detail
+    assert detail is not None
+    assert detail["agrees_with_quarantine"] is True
+    assert (detail["rows"], detail["failing_rows"]) == (3, 1)  # the conflicting row is not sent
+    assert detail["failed_expectations"] == ["unknown_status (status)"]
+    assert (detail["only_in_gx"], detail["only_in_sql"]) == ([], [])
+    assert "reject_ratio" not in detail
+
+
+def test_contract_fails_when_more_than_half_the_rows_are_rejected(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+) -> None:
+    path = write_input(
+        "deployments.csv",
+        f"{HEADER}\n"
+        f"d1,api,prod,1.0,deployed,{T0}\n"
+        f"d2,api,prod,1.0,succeeded,yesterday\n"
+        f"d3,api,prod,1.0,succeeded,{T0}\n",
+    )
+
+    report, stored = load_checked(warehouse, path, settings)
+
+    assert report.contract_status == stored == "failed"
+    detail = report.contract_detail
+    assert detail is not None
+    # 2 / 3 = 0.6667 > 0.5; the row-level verdicts still agree
+    assert (detail["reject_ratio"], detail["max_reject_ratio"]) == (0.6667, 0.5)
+    assert detail["agrees_with_quarantine"] is True
+    assert report.rows_accepted == 1  # the good row still loads
+
+
+def test_contract_uses_the_configured_max_reject_ratio(
+    warehouse: duckdb.DuckDBPyConnection, make_settings, write_input
+) -> None:
+    settings = make_settings(contracts={"max_reject_ratio": 0.25})
+    path = write_input(
+        "deployments.csv",
+        f"{HEADER}\n"
+        f"d1,api,prod,1.0,deployed,{T0}\n"
+        f"d2,api,prod,1.0,succeeded,{T0}\n"
+        f"d3,api,prod,1.0,succeeded,{T0}\n",
+    )
+
+    report, stored = load_checked(warehouse, path, settings)
+
+    assert report.contract_status == stored == "failed"
+    assert report.contract_detail is not None
+    assert report.contract_detail["reject_ratio"] == 0.3333  # 1 / 3 > 0.25
+
+
+def test_contract_is_not_run_without_a_validator_or_rows(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+) -> None:
+    header_only = write_input("header.csv", f"{HEADER}\n")
+
+    report, stored = load_checked(warehouse, header_only, settings)
+
+    assert (report.status, report.contract_status, stored) == ("empty", "not_run", "not_run")
+
+
+def test_validate_batch_reports_a_disagreement() -> None:
+    kind = kind_named("deployments")
+    frame = frame_of(
+        [deployment(1), deployment(2, status="deployed")],
+        ("started_at", "finished_at", "first_commit_at"),
+        ("change_count",),
+    )
+    # a quarantine verdict that missed record 2 and wrongly rejected record 1
+    verdict = {1: ["unknown_status: status='succeeded' [expect_column_values_to_be_in_set]"]}
+
+    status, detail = validate_batch(
+        kind, pa.Table.from_pandas(frame, preserve_index=False), verdict
+    )
+
+    assert status == "disagreed"
+    assert detail["agrees_with_quarantine"] is False
+    assert detail["only_in_gx"] == [(2, "unknown_status")]
+    assert detail["only_in_sql"] == [(1, "unknown_status")]

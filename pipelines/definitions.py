@@ -6,24 +6,54 @@ the usual way (``--config`` is not available there: use ``RELEASE_HEALTH_CONFIG`
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
-from assets.delivery.assets import build_delivery_assets
+from assets.delivery.assets import OUTCOMES, build_delivery_assets
+from assets.drift.assets import DRIFT_SPECS, drift_marts
 from assets.ingest.assets import staging_assets
+from assets.reporting.assets import ARCHIVE, WEEKLY_REPORT, build_reporting_assets
 from pipelines.config import Settings, load_settings
 from pipelines.partitions import weekly_partitions
 from pipelines.resources import WarehouseResource
+
+# single-run backfills are what make a years-long rebuild one set-based pass
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+INGEST_JOB = "ingest"
+WEEKLY_JOB = "weekly"
+ARCHIVE_JOB = "archive"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """All definitions for one configuration."""
     weeks = weekly_partitions(settings.timezone)
-    assets = [
-        *staging_assets,
-        *build_delivery_assets(weeks, settings.metrics.trailing_weeks),
+    delivery = build_delivery_assets(weeks, settings.metrics.trailing_weeks)
+    weekly_marts = [a.key for a in delivery if a.partitions_def is not None]
+    reporting = build_reporting_assets(weeks, [*weekly_marts, *(s.key for s in DRIFT_SPECS)])
+    refresh = dg.AssetSelection.groups("ingest", "drift") | dg.AssetSelection.assets(OUTCOMES)
+    jobs = [
+        dg.define_asset_job(
+            INGEST_JOB,
+            selection=refresh,
+            description="Load new inbox files, classify deployments, rebuild the drift marts.",
+        ),
+        dg.define_asset_job(
+            WEEKLY_JOB,
+            selection=dg.AssetSelection.assets(*weekly_marts, WEEKLY_REPORT),
+            partitions_def=weeks,
+            description="Rebuild the weekly marts and reports of a week or a range of weeks.",
+        ),
+        dg.define_asset_job(
+            ARCHIVE_JOB,
+            selection=dg.AssetSelection.assets(ARCHIVE),
+            description="Rewrite the archive page.",
+        ),
     ]
     return dg.Definitions(
-        assets=assets,
+        assets=[*staging_assets, *delivery, drift_marts, *reporting],
+        jobs=jobs,
         resources={
             "warehouse": WarehouseResource(location=str(settings.warehouse_path)),
             "settings": settings,

@@ -526,11 +526,6 @@ def test_incident_resolved_before_opened_is_quarantined(
 # -- CSV quoting errors ------------------------------------------------------------------------
 
 TEXT_AFTER_QUOTE = 'd1,"api"x,prod,1.0,succeeded,2024-03-04T10:00:00Z'
-QUOTING_BUG = (
-    "readers.read_csv calls DuckDB read_csv without auto_detect = false, so a quoting error makes"
-    " the dialect sniffer raise duckdb.InvalidInputException; it is neither UnreadableFile nor"
-    " ValueError, so ingest_file and ingest_paths let it escape"
-)
 
 
 def test_text_after_a_closing_quote_is_quarantined_as_malformed_csv(

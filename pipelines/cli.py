@@ -139,6 +139,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    requested = _parse_week(args.week)
     from assets.reporting.build import archive_entries, build_weekly_report, default_report_week
     from assets.warehouse import connect
     from reports.render import publish_archive, publish_weekly
@@ -146,7 +147,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.warehouse_path.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
     with connect(settings.warehouse_path) as conn:
-        week = _parse_week(args.week) or default_report_week(conn, settings, dt.date.today())
+        week = requested or default_report_week(conn, settings, dt.date.today())
         if week is None:
             raise DataProblem("the warehouse holds no production deployments yet")
         report = build_weekly_report(conn, settings, week)

@@ -1,0 +1,1 @@
+"""Reporting: the weekly report model filled from the marts, and its publication."""

@@ -1,0 +1,262 @@
+"""Filling the weekly report model from the marts (small aggregates only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from assets.delivery.marts import BENCHMARKS_FILE, WeekRange, data_weeks, delivery_params, week_of
+from assets.reporting.definitions import report_definitions
+from assets.reporting.environment import build_environment_section, consistency_cards
+from assets.settings import Settings
+from assets.warehouse import read_sql, sql_file
+from reports.model import ArchiveEntry, KpiCard, TierBand, WeeklyReport
+
+SPARKLINE_WEEKS = 12
+TREND_WEEKS = 26
+PROBLEM_SERVICES = 10
+RECENT_DEPLOYS_PER_SERVICE = 5
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def iso_week(week_start: dt.date) -> str:
+    """``YYYY-Www`` for the ISO week starting on ``week_start``."""
+    year, week, _ = week_start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_iso_week(text: str) -> dt.date:
+    """The Monday of an ISO week written ``YYYY-Www``; ValueError for anything else."""
+    match = _ISO_WEEK.match(text.strip())
+    if not match:
+        raise ValueError(f"week {text!r} is not of the form YYYY-Www (e.g. 2025-W07)")
+    try:
+        return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise ValueError(f"week {text!r} does not exist") from None
+
+
+def default_report_week(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, today: dt.date
+) -> dt.date | None:
+    """The week a Monday-morning reader wants: the last complete week, or the latest with data."""
+    weeks = data_weeks(conn, settings)
+    if weeks is None:
+        return None
+    last_complete = week_of(today) - dt.timedelta(weeks=1)
+    return min(last_complete, weeks.last)
+
+
+def _frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    text = read_sql(sql_file(__file__, name))
+    used = {k: v for k, v in params.items() if f"${k}" in text}
+    return conn.execute(text, used).to_arrow_table().to_pandas()
+
+
+def _value(frame: pd.DataFrame, column: str, row: int = -1) -> float | None:
+    if frame.empty or column not in frame:
+        return None
+    value = frame[column].iloc[row]
+    return None if pd.isna(value) else float(value)
+
+
+def _series(frame: pd.DataFrame, column: str) -> list[float | None]:
+    return [None if pd.isna(v) else float(v) for v in frame[column].tolist()]
+
+
+def kpi_cards(weeks: pd.DataFrame, week_start: dt.date) -> list[KpiCard]:
+    """The KPI cards for ``week_start`` from the organisation's weekly rows (oldest first)."""
+    recent = weeks[weeks["week_start"] <= pd.Timestamp(week_start)].tail(SPARKLINE_WEEKS)
+    this = recent[recent["week_start"] == pd.Timestamp(week_start)]
+    before = recent[recent["week_start"] == pd.Timestamp(week_start - dt.timedelta(weeks=1))]
+
+    def card(key, group, label, column, unit, better, tier_column=None) -> KpiCard:
+        tier = None
+        if tier_column and not this.empty and isinstance(this[tier_column].iloc[0], str):
+            tier = this[tier_column].iloc[0]
+        return KpiCard(
+            key=key,
+            group=group,
+            label=label,
+            value=_value(this, column) if not this.empty else None,
+            unit=unit,
+            previous=_value(before, column) if not before.empty else None,
+            better=better,
+            sparkline=_series(recent, column) if column in recent else [],
+            tier=tier,
+        )
+
+    return [
+        card(
+            "median_changes",
+            "smaller",
+            "Median changes per release",
+            "median_change_count",
+            "changes",
+            "lower",
+        ),
+        card("deployments", "faster", "Production deployments", "deployments", "count", "higher"),
+        card("deploy_days", "faster", "Deploy days", "deploy_days", "days", "higher", "df_tier"),
+        card(
+            "lead_time",
+            "faster",
+            "Median lead time",
+            "median_lead_time_hours",
+            "hours",
+            "lower",
+            "lt_tier",
+        ),
+        card(
+            "change_failure_rate",
+            "safer",
+            "Change failure rate",
+            "change_failure_rate",
+            "percent",
+            "lower",
+            "cfr_tier",
+        ),
+        card(
+            "recovery",
+            "safer",
+            "Median recovery",
+            "median_recovery_hours",
+            "hours",
+            "lower",
+            "recovery_tier",
+        ),
+        card("off_hours", "safer", "Off-hours share", "off_hours_share", "percent", "lower"),
+    ]
+
+
+def cfr_bands(benchmarks: dict[str, Any], benchmark: str) -> list[TierBand]:
+    """Change-failure-rate tiers of the benchmark as bands (lower, upper]."""
+    spec = benchmarks[benchmark]["metrics"]["change_failure_rate"]
+    bands, lower = [], 0.0
+    for (tier, bound), label in zip(spec["tiers"], spec["labels"], strict=True):
+        bands.append(TierBand(tier, lower, float(bound), label))
+        lower = float(bound)
+    bands.append(TierBand("low", lower, None, "above"))
+    return bands
+
+
+def build_weekly_report(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    week_start: dt.date,
+    *,
+    now: dt.datetime | None = None,
+) -> WeeklyReport:
+    """The report model of one week from the marts and small staging aggregates."""
+    benchmarks = json.loads(BENCHMARKS_FILE.read_text(encoding="utf-8"))
+    params = {
+        **delivery_params(settings),
+        "week_start": week_start,
+        "weeks": TREND_WEEKS,
+        "limit": PROBLEM_SERVICES,
+        "per_service": RECENT_DEPLOYS_PER_SERVICE,
+        "chain": list(settings.environments.chain),
+    }
+    org_weeks = _frame(conn, "org_weeks", params)
+    this_week = org_weeks[org_weeks["week_start"] == pd.Timestamp(week_start)]
+    deployments = int(this_week["deployments"].iloc[0]) if not this_week.empty else 0
+    problems = _frame(conn, "problem_services", params)
+    recent = _frame(conn, "recent_deploys", {**params, "services": problems["service"].tolist()})
+    span = data_weeks(conn, settings)
+    (freshness,) = conn.execute(read_sql(sql_file(__file__, "freshness"))).fetchone()
+    return WeeklyReport(
+        week=iso_week(week_start),
+        week_start=week_start,
+        timezone=settings.timezone,
+        generated_at=now or dt.datetime.now(tz=dt.UTC),
+        benchmark=settings.metrics.benchmark,
+        benchmark_title=benchmarks[settings.metrics.benchmark]["title"],
+        trailing_weeks=settings.metrics.trailing_weeks,
+        data_freshness=freshness,
+        previous_week=_neighbour(span, week_start, -1),
+        next_week=_neighbour(span, week_start, +1),
+        has_deployments=deployments > 0,
+        kpis=_ordered_cards(
+            kpi_cards(org_weeks, week_start)
+            + consistency_cards(conn, settings, week_start, SPARKLINE_WEEKS)
+        ),
+        input_files=_frame(conn, "input_files", params),
+        trend=_frame(conn, "team_trend", params),
+        trend_mean=org_weeks[["week_start", "rolling_4w_mean"]],
+        org_weeks=org_weeks,
+        cfr_bands=cfr_bands(benchmarks, settings.metrics.benchmark),
+        calendar=_frame(conn, "calendar", params),
+        cadence=_frame(conn, "cadence", params),
+        release_windows=_mart_week(conn, "release_windows", week_start),
+        batch_risk=_mart_week(conn, "batch_risk", week_start),
+        environment=build_environment_section(conn, settings, week_start, TREND_WEEKS),
+        problem_services=problems,
+        recent_deploys=recent,
+        rejection_reasons=_frame(conn, "rejection_reasons", params),
+        unknown_environments=_frame(conn, "unknown_environments", params),
+        lead_time_excluded=int(_value(this_week, "lead_time_excluded") or 0),
+        definitions=report_definitions(settings, benchmarks),
+    )
+
+
+def _ordered_cards(cards: list[KpiCard]) -> list[KpiCard]:
+    """Cards in reading order: smaller, faster, safer, consistent (stable within a group)."""
+    groups = ("smaller", "faster", "safer", "consistent")
+    return sorted(cards, key=lambda card: groups.index(card.group))
+
+
+def _mart_week(conn: duckdb.DuckDBPyConnection, table: str, week_start: dt.date) -> pd.DataFrame:
+    return (
+        conn.execute(
+            f"SELECT * EXCLUDE (week_start) FROM marts.{table} WHERE week_start = $week",
+            {"week": week_start},
+        )
+        .to_arrow_table()
+        .to_pandas()
+    )
+
+
+def _neighbour(span: WeekRange | None, week_start: dt.date, step: int) -> str | None:
+    if span is None:
+        return None
+    other = week_start + dt.timedelta(weeks=step)
+    return iso_week(other) if span.first <= other <= span.last else None
+
+
+def archive_entries(conn: duckdb.DuckDBPyConnection, reports_dir: Path) -> list[ArchiveEntry]:
+    """One entry per published week folder, with its headline numbers, newest first."""
+    published = {}
+    for folder in reports_dir.glob("*-W*"):
+        if (folder / "index.html").is_file() and _ISO_WEEK.match(folder.name):
+            published[parse_iso_week(folder.name)] = folder.name
+    if not published:
+        return []
+    rows = _frame(conn, "archive", {"weeks": sorted(published)})
+    by_week = {row["week_start"].date(): row for _, row in rows.iterrows()}
+    entries = []
+    for week_start in sorted(published, reverse=True):
+        row = by_week.get(week_start)
+        entries.append(
+            ArchiveEntry(
+                week=published[week_start],
+                week_start=week_start,
+                href=f"{published[week_start]}/index.html",
+                deployments=int(row["deployments"]) if row is not None else 0,
+                deploy_days=int(row["deploy_days"]) if row is not None else 0,
+                change_failure_rate=None
+                if row is None or pd.isna(row["change_failure_rate"])
+                else float(row["change_failure_rate"]),
+                median_lead_time_hours=None
+                if row is None or pd.isna(row["median_lead_time_hours"])
+                else float(row["median_lead_time_hours"]),
+                overall_tier=None
+                if row is None or not isinstance(row["overall_tier"], str)
+                else row["overall_tier"],
+            )
+        )
+    return entries

@@ -1,0 +1,116 @@
+"""The environment-consistency part of the weekly report, from the drift marts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from assets.drift.versions import compare_versions
+from assets.settings import Settings
+from assets.warehouse import read_sql, sql_file
+from reports.model import EnvironmentSection, KpiCard
+
+#: drift kinds that concern the artifact or its settings rather than its version
+_SAME_VERSION_KINDS = {"config", "dependency", "mutable_tag"}
+
+
+def _frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    text = read_sql(sql_file(__file__, name))
+    used = {k: v for k, v in params.items() if f"${k}" in text}
+    return conn.execute(text, used).to_arrow_table().to_pandas()
+
+
+def relation(row: pd.Series, production: str, baseline: str) -> str:
+    """How one environment's version relates to production's (the matrix cell's colour)."""
+    if pd.isna(row["production_version"]):
+        return "not_compared"
+    kind = row["drift_kind"]
+    if row["environment"] in (production, baseline) and kind in _SAME_VERSION_KINDS:
+        return str(kind)
+    if row["environment"] == production:
+        return "in_sync"
+    same_digest = (
+        isinstance(row["image_digest"], str) and row["image_digest"] == row["production_digest"]
+    )
+    order = 0 if same_digest else compare_versions(row["version"], row["production_version"])
+    return {0: "in_sync", 1: "ahead", -1: "behind", None: "unordered"}[order]
+
+
+def build_environment_section(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, week_start: dt.date, weeks: int
+) -> EnvironmentSection:
+    """Matrix, drift list, aging, opened/closed, promotion lag and bypasses for one week."""
+    environments = settings.environments
+    section = EnvironmentSection(
+        environments=list(environments.chain),
+        baseline=environments.baseline,
+        production=environments.production,
+    )
+    params = {
+        "week_start": week_start,
+        "weeks": weeks,
+        "tz": settings.timezone,
+        "chain": list(environments.chain),
+        "production": environments.production,
+    }
+    (as_of,) = conn.execute(read_sql(sql_file(__file__, "drift_as_of")), params).fetchone()
+    if as_of is None:
+        return section
+    params["as_of"] = as_of
+    section.as_of = as_of
+    matrix = _frame(conn, "environment_matrix", params)
+    matrix["relation"] = [
+        relation(row, environments.production, environments.baseline)
+        for _, row in matrix.iterrows()
+    ]
+    section.matrix = matrix[["service", "environment", "version", "relation", "since"]]
+    section.drift = _frame(conn, "drift_list", params)
+    section.aging = _frame(conn, "drift_aging", params)
+    changes = _frame(conn, "drift_changes", params)
+    section.opened = changes[changes["change"] == "opened"].drop(columns="change")
+    section.closed = changes[changes["change"] == "closed"].drop(columns="change")
+    lags = _frame(conn, "promotion_lag", params)
+    section.promotion_lag = lags[["service", "version", "lag_hours", "state"]]
+    section.bypassed = lags[lags["state"] == "bypassed_baseline"][
+        ["service", "version", "production_at"]
+    ]
+    return section
+
+
+def consistency_cards(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, week_start: dt.date, weeks: int
+) -> list[KpiCard]:
+    """The 'median promotion lag' (faster) and 'services drifting unexpectedly' cards."""
+    series = _frame(
+        conn,
+        "consistency_weeks",
+        {"week_start": week_start, "weeks": weeks, "tz": settings.timezone},
+    )
+
+    def values(column: str) -> list[float | None]:
+        return [None if pd.isna(v) else float(v) for v in series[column]]
+
+    def card(key: str, group: str, label: str, column: str, unit: str) -> KpiCard:
+        history = values(column)
+        return KpiCard(
+            key=key,
+            group=group,  # type: ignore[arg-type]
+            label=label,
+            value=history[-1] if history else None,
+            unit=unit,  # type: ignore[arg-type]
+            previous=history[-2] if len(history) > 1 else None,
+            better="lower",
+            sparkline=history,
+        )
+
+    return [
+        card(
+            "promotion_lag", "faster", "Median promotion lag", "median_promotion_lag_hours", "hours"
+        ),
+        card(
+            "drifting", "consistent", "Services drifting unexpectedly", "drifting_services", "count"
+        ),
+    ]

@@ -1,0 +1,52 @@
+"""Where report files go and how pages link to each other.
+
+A week label becomes a folder name and a link, so it is validated before either: nothing
+derived from data may point outside the reports folder or carry a URL scheme.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+WEEK_PATTERN = re.compile(r"^\d{4}-W\d{2}$")
+PAGE_NAME = "index.html"
+ASSETS_DIR = "assets"
+PLOTLY_FILE = "plotly.min.js"
+# From a week page (reports_dir/<week>/index.html) to the shared files.
+PLOTLY_SRC_FROM_WEEK = f"../{ASSETS_DIR}/{PLOTLY_FILE}"
+ARCHIVE_HREF_FROM_WEEK = f"../{PAGE_NAME}"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def validate_week(week: str) -> str:
+    """Return ``week`` if it is an ISO week label like ``2024-W07``; raise ValueError if not."""
+    if not isinstance(week, str) or not WEEK_PATTERN.fullmatch(week):
+        raise ValueError(f"week must look like 2024-W07 (YYYY-Www), got {week!r}")
+    return week
+
+
+def week_page(reports_dir: Path, week: str) -> Path:
+    """``reports_dir/<week>/index.html``, guaranteed to stay inside ``reports_dir``."""
+    root = reports_dir.resolve()
+    page = (root / validate_week(week) / PAGE_NAME).resolve()
+    if root not in page.parents:
+        raise ValueError(f"report page {page} would be outside {root}")
+    return page
+
+
+def week_href_from_week(week: str | None) -> str | None:
+    """Link from one week page to another (``None`` when there is no such week)."""
+    return None if week is None else f"../{validate_week(week)}/{PAGE_NAME}"
+
+
+def week_href_from_archive(week: str) -> str:
+    """Link from the archive page to a week page."""
+    return f"{validate_week(week)}/{PAGE_NAME}"
+
+
+def safe_relative_href(href: str) -> str:
+    """Accept only relative links that stay on this site (no scheme, no ``//host``)."""
+    if _SCHEME.match(href) or href.startswith(("/", "\\")) or ".." in Path(href).parts:
+        raise ValueError(f"archive links must be relative paths inside the site, got {href!r}")
+    return href

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import pandas as pd
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -41,6 +42,13 @@ def run_sql(
     text = read_sql(path)
     used = {name: value for name, value in (params or {}).items() if f"${name}" in text}
     return conn.execute(text, used)
+
+
+def query_frame(
+    conn: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """The result of one SQL file as a pandas frame (through Arrow; dates as datetime64)."""
+    return run_sql(conn, path, params).to_arrow_table().to_pandas(date_as_object=False)
 
 
 def statements(path: Path) -> list[str]:

@@ -11,6 +11,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from data_contracts.sql import format_reason
@@ -65,6 +66,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@cache
+def _context() -> Any:
+    """One ephemeral GX context per process (each new one creates a temporary folder)."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    return context
+
+
 def _raised(info: Any) -> list[str]:
     """Exception messages in a GX result's exception info (flat, or nested per metric)."""
     if not isinstance(info, dict):
@@ -79,14 +90,12 @@ def validate_frame(
 ) -> ContractResult:
     """Validate ``frame`` against ``suite`` with GX; return row-level failures by index column."""
     _quiet_gx()
-    import great_expectations as gx
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
+    context = _context()
     gx_suite = ExpectationSuite(name=suite.name)
     for position, expectation in enumerate(suite.expectations):
         # GX may return results in another order; the position in meta maps them back
@@ -97,7 +106,7 @@ def validate_frame(
                 meta={**expectation.meta, _POSITION: position},
             )
         )
-    source = context.data_sources.add_pandas(f"{suite.name}_frames")
+    source = context.data_sources.add_or_update_pandas(f"{suite.name}_frames")
     batch = (
         source.add_dataframe_asset(suite.name)
         .add_batch_definition_whole_dataframe("batch")

@@ -67,9 +67,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     validator = None
     if not args.no_contract_check:
-        from assets.ingest.contract import validate_batch
+        from assets.ingest.contract import validate_batches
 
-        validator = validate_batch
+        validator = validate_batches
 
     def show(report: FileReport) -> None:
         _say(_file_line(report), sys.stdout)
@@ -88,6 +88,16 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             progress=show,
         )
     elapsed = time.perf_counter() - started
+    checked = [r for r in reports if r.contract_status not in {None, "not_run"}]
+    if checked:
+        passed = sum(r.contract_status == "passed" for r in checked)
+        _say(f"contract check of record: {passed} of {len(checked)} file(s) passed", sys.stdout)
+        for report in checked:
+            if report.contract_status != "passed":
+                _say(
+                    f"  {report.path}: {report.contract_status} {report.contract_detail}",
+                    sys.stdout,
+                )
     rows = sum(r.rows_read for r in reports)
     failed = [r for r in reports if r.failed]
     broken = [r for r in reports if r.contract_status in {"failed", "disagreed"}]
@@ -111,7 +121,8 @@ def _file_line(report: FileReport) -> str:
     )
     if status in {"loaded", "empty"}:
         changes = f"; new {report.rows_inserted}, updated {report.rows_updated}"
-        contract = f"; contract {report.contract_status}" if report.contract_status else ""
+        shown = report.contract_status not in {None, "pending"}
+        contract = f"; contract {report.contract_status}" if shown else ""
         reasons = ""
         if report.reasons:
             top = ", ".join(f"{code} {n}" for code, n in list(report.reasons.items())[:3])
@@ -142,7 +153,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     requested = _parse_week(args.week)
     from assets.reporting.build import archive_entries, build_weekly_report, default_report_week
     from assets.warehouse import connect
-    from reports.render import publish_archive, publish_weekly
+    from reports.publish import publish_archive, publish_weekly
 
     if not settings.warehouse_path.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")

@@ -14,6 +14,7 @@ from assets.delivery.assets import OUTCOMES, build_delivery_assets
 from assets.drift.assets import DRIFT_SPECS, drift_marts
 from assets.ingest.assets import staging_assets
 from assets.reporting.assets import ARCHIVE, WEEKLY_REPORT, build_reporting_assets
+from pipelines.automation import build_inbox_sensor, build_weekly_report_schedule
 from pipelines.config import Settings, load_settings
 from pipelines.partitions import weekly_partitions
 from pipelines.resources import WarehouseResource
@@ -23,7 +24,6 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 INGEST_JOB = "ingest"
 WEEKLY_JOB = "weekly"
-ARCHIVE_JOB = "archive"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -33,7 +33,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     weekly_marts = [a.key for a in delivery if a.partitions_def is not None]
     reporting = build_reporting_assets(weeks, [*weekly_marts, *(s.key for s in DRIFT_SPECS)])
     refresh = dg.AssetSelection.groups("ingest", "drift") | dg.AssetSelection.assets(OUTCOMES)
-    jobs = [
+    ingest_job, weekly_job = (
         dg.define_asset_job(
             INGEST_JOB,
             selection=refresh,
@@ -41,19 +41,17 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         ),
         dg.define_asset_job(
             WEEKLY_JOB,
-            selection=dg.AssetSelection.assets(*weekly_marts, WEEKLY_REPORT),
+            selection=dg.AssetSelection.assets(*weekly_marts, WEEKLY_REPORT, ARCHIVE),
             partitions_def=weeks,
-            description="Rebuild the weekly marts and reports of a week or a range of weeks.",
+            description="Rebuild the weekly marts and reports of a week or a range of weeks, "
+            "and the archive page.",
         ),
-        dg.define_asset_job(
-            ARCHIVE_JOB,
-            selection=dg.AssetSelection.assets(ARCHIVE),
-            description="Rewrite the archive page.",
-        ),
-    ]
+    )
     return dg.Definitions(
         assets=[*staging_assets, *delivery, drift_marts, *reporting],
-        jobs=jobs,
+        jobs=[ingest_job, weekly_job],
+        schedules=[build_weekly_report_schedule(weekly_job, settings.timezone)],
+        sensors=[build_inbox_sensor(settings, ingest_job, weekly_job)],
         resources={
             "warehouse": WarehouseResource(location=str(settings.warehouse_path)),
             "settings": settings,

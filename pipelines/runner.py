@@ -1,8 +1,8 @@
-"""Running the asset graph in process: ingest, then the affected weeks, then the archive.
+"""Running the asset graph in process: ingest, then the affected weeks and the archive.
 
-A run has three steps because the weeks to rebuild are only known after ingest: new files
+A run has two steps because the weeks to rebuild are only known after ingest: new files
 queue the weeks whose facts changed (``raw.pending_weeks``), and the weekly marts and reports
-are then materialised for that range of partitions in one run.
+are then materialised for that range of partitions in one run (which empties the queue).
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import WeekRange, clear_pending_weeks, data_weeks, pending_weeks
+from assets.delivery.marts import WeekRange, data_weeks, stale_weeks
 from assets.reporting.build import default_report_week, iso_week
 from assets.warehouse import connect
 from pipelines.config import Settings
-from pipelines.definitions import ARCHIVE_JOB, INGEST_JOB, WEEKLY_JOB, build_definitions
+from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
 
 Log = Callable[[str], None]
+#: the CLI prints its own progress; Dagster's event log stays in the instance (and the UI)
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass
@@ -59,22 +61,22 @@ def _problems(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def weeks_to_rebuild(
     settings: Settings, *, week: dt.date | None, backfill: bool, today: dt.date
-) -> tuple[WeekRange | None, dt.date | None, list[dt.date]]:
-    """(range of weeks to rebuild, the report week, the queued weeks the range covers)."""
+) -> tuple[WeekRange | None, dt.date | None]:
+    """(the weeks to rebuild, the report week a reader wants)."""
     with connect(settings.warehouse_path) as conn:
         span = data_weeks(conn, settings)
-        queued = pending_weeks(conn)
+        stale = stale_weeks(conn, settings)
         report_week = week or default_report_week(conn, settings, today)
     if span is None:
-        return None, report_week, queued
+        return None, report_week
+    starts = [report_week] if report_week else []
     if backfill:
-        first, last = span.first, max(span.last, report_week or span.last)
-    else:
-        starts = [w for w in [*queued, report_week] if w is not None]
-        if not starts:
-            return None, report_week, queued
-        first, last = min(starts), max(span.last, *starts)
-    return WeekRange(first, last), report_week, queued
+        starts.append(span.first)
+    if stale:
+        starts += [stale.first, stale.last]
+    if not starts:
+        return None, report_week
+    return WeekRange(min(starts), max(span.last, *starts)), report_week
 
 
 def run_pipeline(
@@ -91,11 +93,11 @@ def run_pipeline(
     instance = instance or dagster_instance()
     log("ingesting the inbox and classifying deployments")
     result = defs.resolve_job_def(INGEST_JOB).execute_in_process(
-        instance=instance, raise_on_error=False
+        instance=instance, raise_on_error=False, run_config=QUIET
     )
     if not result.success:
         return RunOutcome(False, problems=_problems(result))
-    weeks, report_week, queued = weeks_to_rebuild(
+    weeks, report_week = weeks_to_rebuild(
         settings, week=week, backfill=backfill, today=today or dt.date.today()
     )
     if weeks is None:
@@ -105,17 +107,11 @@ def run_pipeline(
     result = defs.resolve_job_def(WEEKLY_JOB).execute_in_process(
         instance=instance,
         raise_on_error=False,
+        run_config=QUIET,
         tags={
             "dagster/asset_partition_range_start": weeks.first.isoformat(),
             "dagster/asset_partition_range_end": weeks.last.isoformat(),
         },
-    )
-    if not result.success:
-        return RunOutcome(False, weeks=weeks, problems=_problems(result))
-    with connect(settings.warehouse_path) as conn:
-        clear_pending_weeks(conn, [w for w in queued if weeks.first <= w <= weeks.last])
-    result = defs.resolve_job_def(ARCHIVE_JOB).execute_in_process(
-        instance=instance, raise_on_error=False
     )
     if not result.success:
         return RunOutcome(False, weeks=weeks, problems=_problems(result))

@@ -160,6 +160,20 @@ def pending_weeks(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
     ]
 
 
+def stale_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:
+    """The weeks a normal run rebuilds: from the first queued week to the latest week with data.
+
+    Later weeks are included because their trailing windows (tiers, cadence, risk) reach back
+    into the changed weeks.
+    """
+    queued = pending_weeks(conn)
+    if not queued:
+        return None
+    span = data_weeks(conn, settings)
+    last = max(queued[-1], span.last) if span else queued[-1]
+    return WeekRange(queued[0], last)
+
+
 def clear_pending_weeks(conn: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:
     conn.execute(
         "DELETE FROM raw.pending_weeks WHERE list_contains($weeks, week_start)", {"weeks": weeks}

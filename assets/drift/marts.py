@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from assets.drift.drift import ServiceHistory, State, Verdict, classify_drift, parse_map
 from assets.settings import Settings
-from assets.warehouse import read_sql, run_script, sql_file
+from assets.warehouse import read_sql, run_script, run_sql, sql_file
 
 DRIFT_MARTS = ("environment_matrix", "drift", "promotion_lag")
 
@@ -46,8 +46,7 @@ def _replace(conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any]
 def _histories(
     conn: duckdb.DuckDBPyConnection, params: dict[str, Any]
 ) -> dict[str, ServiceHistory]:
-    text = read_sql(sql_file(__file__, "version_history"))
-    rows = conn.execute(text, {k: v for k, v in params.items() if f"${k}" in text}).fetchall()
+    rows = run_sql(conn, sql_file(__file__, "version_history"), params).fetchall()
     histories: dict[str, ServiceHistory] = defaultdict(ServiceHistory)
     for service, version, first_seen, in_baseline, change_count in rows:
         history = histories[service]

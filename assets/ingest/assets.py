@@ -10,7 +10,7 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
-from assets.ingest.contract import validate_batch
+from assets.ingest.contract import validate_batches
 from assets.ingest.loader import FileReport, ingest_inbox
 from assets.settings import Settings
 from assets.warehouse import Warehouse
@@ -116,7 +116,7 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
         with warehouse.connection() as conn:
             reports = [
                 r
-                for r in ingest_inbox(conn, settings, kind, validator=validate_batch)
+                for r in ingest_inbox(conn, settings, kind, validator=validate_batches)
                 if r.kind == kind
             ]
             for report in reports:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,21 @@ class FileReport:
         return self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
 
 
-ContractValidator = Callable[[Kind, pa.Table, dict[int, list[str]]], tuple[str, dict[str, Any]]]
+#: validates several files' candidate rows of one kind: ``(frame, sql verdict)`` per file in,
+#: ``(contract status, detail)`` per file out (``assets.ingest.contract.validate_batches``)
+ContractValidator = Callable[
+    [Kind, Sequence[tuple[pa.Table, dict[int, list[str]]]]], list[tuple[str, dict[str, Any]]]
+]
+
+
+@dataclass
+class _Candidates:
+    """A loaded file's candidate rows, kept for the contract check that follows the load."""
+
+    report: FileReport
+    kind: Kind
+    frame: pa.Table
+    verdict: dict[int, list[str]]
 
 
 # -- finding files ---------------------------------------------------------------------------
@@ -305,12 +319,53 @@ def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetim
     )
 
 
+def _apply_reject_ratio(report: FileReport, settings: Settings) -> None:
+    """The feed-level rule: more than ``max_reject_ratio`` of a file rejected fails it."""
+    ratio = report.rows_rejected / report.rows_read if report.rows_read else 0.0
+    if ratio > settings.contracts.max_reject_ratio:
+        report.contract_status = "failed"
+        report.contract_detail = {
+            **(report.contract_detail or {}),
+            "reject_ratio": round(ratio, 4),
+            "max_reject_ratio": settings.contracts.max_reject_ratio,
+        }
+
+
+def check_contracts(
+    conn: duckdb.DuckDBPyConnection,
+    pending: list[_Candidates],
+    validator: ContractValidator,
+    settings: Settings,
+) -> None:
+    """Validate the loaded files' candidate rows (one call per kind) and record the verdicts."""
+    by_kind: dict[str, list[_Candidates]] = {}
+    for item in pending:
+        by_kind.setdefault(item.kind.name, []).append(item)
+    for items in by_kind.values():
+        verdicts = validator(items[0].kind, [(item.frame, item.verdict) for item in items])
+        for item, (status, detail) in zip(items, verdicts, strict=True):
+            report = item.report
+            report.contract_status, report.contract_detail = status, detail
+            _apply_reject_ratio(report, settings)
+            conn.execute(
+                "UPDATE raw.ingested_files SET contract_status = $status,"
+                " contract_detail = $detail WHERE file_sha256 = $sha AND kind = $kind",
+                {
+                    "status": report.contract_status,
+                    "detail": json.dumps(report.contract_detail, default=str),
+                    "sha": report.file_sha256,
+                    "kind": report.kind,
+                },
+            )
+    pending.clear()
+
+
 def _load_batch(
     conn: duckdb.DuckDBPyConnection,
     batch: RecordBatch,
     report: FileReport,
     settings: Settings,
-    validator: ContractValidator | None,
+    pending: list[_Candidates] | None,
     now: dt.datetime,
 ) -> None:
     conn.register("raw_batch", batch.table)
@@ -327,17 +382,11 @@ def _load_batch(
         _quarantine(conn, batch, report, now)
         _upsert(conn, batch, report, settings, now)
         report.contract_status = "not_run"
-        if validator is not None and report.rows_read:
+        if pending is not None and report.rows_read:
             frame, verdict = _contract_frame(conn)
-            report.contract_status, report.contract_detail = validator(batch.kind, frame, verdict)
-        ratio = report.rows_rejected / report.rows_read if report.rows_read else 0.0
-        if ratio > settings.contracts.max_reject_ratio:
-            report.contract_status = "failed"
-            report.contract_detail = {
-                **(report.contract_detail or {}),
-                "reject_ratio": round(ratio, 4),
-                "max_reject_ratio": settings.contracts.max_reject_ratio,
-            }
+            pending.append(_Candidates(report, batch.kind, frame, verdict))
+            report.contract_status = "pending"
+        _apply_reject_ratio(report, settings)
     finally:
         conn.unregister("raw_batch")
 
@@ -352,8 +401,14 @@ def ingest_file(
     environment: str | None = None,
     captured_at: str | None = None,
     validator: ContractValidator | None = None,
+    pending: list[_Candidates] | None = None,
 ) -> list[FileReport]:
-    """Load one file in one transaction; return one report per kind of record it held."""
+    """Load one file in one transaction; return one report per kind of record it held.
+
+    With a ``validator``, the file's candidate rows go through the contract check of record
+    after the load; pass a ``pending`` list to defer that check (``check_contracts``) so many
+    files are validated together.
+    """
     expected = kind_named(kind) if kind else infer_kind(path)
     shown = str(path)
     try:
@@ -393,17 +448,20 @@ def ingest_file(
         _record(conn, base, now)
         return [base]
     reports = []
+    deferred = pending if pending is not None else ([] if validator else None)
     conn.begin()
     try:
         for batch in batches:
             report = FileReport(shown, sha, batch.kind.name, format=batch.format)
-            _load_batch(conn, batch, report, settings, validator, now)
+            _load_batch(conn, batch, report, settings, deferred, now)
             _record(conn, report, now)
             reports.append(report)
         conn.commit()
     except Exception as exc:
         conn.rollback()
         raise RuntimeError(f"{path}: loading failed and was rolled back: {exc}") from exc
+    if validator and pending is None and deferred:
+        check_contracts(conn, deferred, validator, settings)
     return reports
 
 
@@ -423,8 +481,12 @@ def ingest_paths(
     validator: ContractValidator | None = None,
     progress: Callable[[FileReport], None] | None = None,
 ) -> list[FileReport]:
-    """Load files and folders (recursively); one transaction per file; never stops early."""
+    """Load files and folders (recursively); one transaction per file; never stops early.
+
+    The contract check of record runs once per kind after all files are loaded.
+    """
     reports: list[FileReport] = []
+    pending: list[_Candidates] = []
     for path in expand_paths(paths):
         try:
             loaded = ingest_file(
@@ -436,13 +498,16 @@ def ingest_paths(
                 environment=environment,
                 captured_at=captured_at,
                 validator=validator,
+                pending=pending,
             )
         except ValueError as exc:  # the kind cannot be told: say so, keep going
             loaded = [FileReport(str(path), "", kind or "unknown", status="failed", error=str(exc))]
-        for report in loaded:
-            if progress:
-                progress(report)
         reports.extend(loaded)
+        if progress:
+            for report in loaded:
+                progress(report)
+    if validator and pending:
+        check_contracts(conn, pending, validator, settings)
     return reports
 
 

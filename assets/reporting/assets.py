@@ -3,10 +3,11 @@
 import dagster as dg
 
 from assets.delivery.assets import week_range
+from assets.delivery.marts import clear_pending_weeks
 from assets.reporting.build import archive_entries, build_weekly_report, iso_week
 from assets.settings import Settings
 from assets.warehouse import Warehouse
-from reports.render import publish_archive, publish_weekly
+from reports.publish import publish_archive, publish_weekly
 
 WEEKLY_REPORT = dg.AssetKey(["reports", "weekly_report"])
 ARCHIVE = dg.AssetKey(["reports", "archive"])
@@ -34,13 +35,16 @@ def build_reporting_assets(
         of the partition range: KPI cards, delivery trend, release calendar and cadence,
         release risk, environment consistency, problem services, data quality, definitions."""
         pages = []
+        weeks = week_range(context).weeks
         with warehouse.connection() as conn:
-            for week in week_range(context).weeks:
+            for week in weeks:
                 published = publish_weekly(
                     build_weekly_report(conn, settings, week), settings.reports_path
                 )
                 context.log.info(f"{iso_week(week)}: {published.path}")
                 pages.append(str(published.path))
+            # these weeks are up to date now: take them off the queue of a normal run
+            clear_pending_weeks(conn, weeks)
         return dg.MaterializeResult(
             metadata={"pages": len(pages), "latest": dg.MetadataValue.path(pages[-1])}
         )

@@ -15,7 +15,7 @@ from assets.delivery.marts import BENCHMARKS_FILE, WeekRange, data_weeks, delive
 from assets.reporting.definitions import report_definitions
 from assets.reporting.environment import build_environment_section, consistency_cards
 from assets.settings import Settings
-from assets.warehouse import read_sql, sql_file
+from assets.warehouse import query_frame, read_sql, sql_file
 from reports.model import ArchiveEntry, KpiCard, TierBand, WeeklyReport
 
 SPARKLINE_WEEKS = 12
@@ -54,9 +54,7 @@ def default_report_week(
 
 
 def _frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    text = read_sql(sql_file(__file__, name))
-    used = {k: v for k, v in params.items() if f"${k}" in text}
-    return conn.execute(text, used).to_arrow_table().to_pandas()
+    return query_frame(conn, sql_file(__file__, name), params)
 
 
 def _value(frame: pd.DataFrame, column: str, row: int = -1) -> float | None:
@@ -185,7 +183,7 @@ def build_weekly_report(
             kpi_cards(org_weeks, week_start)
             + consistency_cards(conn, settings, week_start, SPARKLINE_WEEKS)
         ),
-        input_files=_frame(conn, "input_files", params),
+        input_files=_inbox_relative(_frame(conn, "input_files", params), "path", settings),
         trend=_frame(conn, "team_trend", params),
         trend_mean=org_weeks[["week_start", "rolling_4w_mean"]],
         org_weeks=org_weeks,
@@ -197,11 +195,22 @@ def build_weekly_report(
         environment=build_environment_section(conn, settings, week_start, TREND_WEEKS),
         problem_services=problems,
         recent_deploys=recent,
-        rejection_reasons=_frame(conn, "rejection_reasons", params),
+        rejection_reasons=_inbox_relative(
+            _frame(conn, "rejection_reasons", params), "example", settings
+        ),
         unknown_environments=_frame(conn, "unknown_environments", params),
         lead_time_excluded=int(_value(this_week, "lead_time_excluded") or 0),
         definitions=report_definitions(settings, benchmarks),
     )
+
+
+def _inbox_relative(frame: pd.DataFrame, column: str, settings: Settings) -> pd.DataFrame:
+    """Paths inside the inbox shown relative to it: shorter, and no machine layout on the page."""
+    prefix = f"{settings.inbox_path.resolve()}/"
+    frame[column] = [
+        value.replace(prefix, "") if isinstance(value, str) else value for value in frame[column]
+    ]
+    return frame
 
 
 def _ordered_cards(cards: list[KpiCard]) -> list[KpiCard]:
@@ -217,7 +226,7 @@ def _mart_week(conn: duckdb.DuckDBPyConnection, table: str, week_start: dt.date)
             {"week": week_start},
         )
         .to_arrow_table()
-        .to_pandas()
+        .to_pandas(date_as_object=False)
     )
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from assets.drift.versions import compare_versions
 from assets.settings import Settings
-from assets.warehouse import read_sql, sql_file
+from assets.warehouse import query_frame, run_sql, sql_file
 from reports.model import EnvironmentSection, KpiCard
 
 #: drift kinds that concern the artifact or its settings rather than its version
@@ -18,9 +18,7 @@ _SAME_VERSION_KINDS = {"config", "dependency", "mutable_tag"}
 
 
 def _frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    text = read_sql(sql_file(__file__, name))
-    used = {k: v for k, v in params.items() if f"${k}" in text}
-    return conn.execute(text, used).to_arrow_table().to_pandas()
+    return query_frame(conn, sql_file(__file__, name), params)
 
 
 def relation(row: pd.Series, production: str, baseline: str) -> str:
@@ -56,7 +54,7 @@ def build_environment_section(
         "chain": list(environments.chain),
         "production": environments.production,
     }
-    (as_of,) = conn.execute(read_sql(sql_file(__file__, "drift_as_of")), params).fetchone()
+    (as_of,) = run_sql(conn, sql_file(__file__, "drift_as_of"), params).fetchone()
     if as_of is None:
         return section
     params["as_of"] = as_of

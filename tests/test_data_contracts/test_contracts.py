@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from assets.ingest.contract import validate_batch
+from assets.ingest.contract import validate_batch, validate_batches
 from assets.ingest.kinds import kind_named
 from assets.ingest.loader import FileReport, ingest_file
 from assets.settings import Settings
@@ -366,7 +366,7 @@ def load_checked(
     conn: duckdb.DuckDBPyConnection, path: Path, settings: Settings
 ) -> tuple[FileReport, str]:
     """Load with the GX check; return the report and the contract_status stored for the file."""
-    (report,) = ingest_file(conn, path, settings, validator=validate_batch)
+    (report,) = ingest_file(conn, path, settings, validator=validate_batches)
     (stored,) = conn.execute(
         "SELECT contract_status FROM raw.ingested_files WHERE path = $path", {"path": str(path)}
     ).fetchone()

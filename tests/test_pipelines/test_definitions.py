@@ -1,0 +1,122 @@
+"""The Dagster definitions: the graph loads and materialises against a temporary warehouse."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from assets.warehouse import connect
+from pipelines.definitions import build_definitions
+from pipelines.runner import run_pipeline
+
+W01, W02, W03 = dt.date(2024, 1, 1), dt.date(2024, 1, 8), dt.date(2024, 1, 15)
+EXPECTED_ASSETS = {
+    "staging/deployments",
+    "staging/incidents",
+    "staging/inventory",
+    "staging/deployment_outcomes",
+    "marts/delivery_weekly",
+    "marts/delivery_summary",
+    "marts/release_windows",
+    "marts/batch_risk",
+    "marts/cadence",
+    "marts/environment_matrix",
+    "marts/drift",
+    "marts/promotion_lag",
+    "reports/weekly_report",
+    "reports/archive",
+}
+
+
+def test_graph_groups_descriptions_and_blocking_checks(inbox_settings):
+    defs = build_definitions(inbox_settings)
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == EXPECTED_ASSETS
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups["staging/deployments"] == "ingest"
+    assert groups["marts/cadence"] == "delivery"
+    assert groups["marts/drift"] == "drift"
+    assert groups["reports/archive"] == "reporting"
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).description, f"{key.to_user_string()} has no description"
+    checks = {
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key).blocking
+        for key in graph.asset_check_keys
+    }
+    for kind in ("deployments", "incidents", "inventory"):
+        assert checks[(f"staging/{kind}", "contract")] is True
+        assert checks[(f"staging/{kind}", "reconciliation")] is True
+    weekly = graph.get(dg.AssetKey(["marts", "delivery_weekly"]))
+    assert weekly.partitions_def.get_first_partition_key() == "2015-01-05"
+
+
+def test_whole_graph_materialises(inbox_settings):
+    defs = build_definitions(inbox_settings)
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = run_pipeline(inbox_settings, today=dt.date(2024, 1, 24), instance=instance)
+    assert outcome.success, outcome.problems
+    assert (outcome.weeks.first, outcome.weeks.last) == (W01, W03)
+    # the report a reader wants (last complete week before 2024-01-24 is W03) comes last
+    assert outcome.reports[-1] == inbox_settings.reports_path / "2024-W03" / "index.html"
+    assert all(path.exists() for path in outcome.reports)
+    assert (inbox_settings.reports_path / "index.html").exists()
+    materialized = {
+        key
+        for key in EXPECTED_ASSETS
+        if instance.get_latest_materialization_event(dg.AssetKey.from_user_string(key))
+    }
+    assert materialized == EXPECTED_ASSETS
+    with connect(inbox_settings.warehouse_path) as conn:
+        (weeks,) = conn.execute(
+            "SELECT count(DISTINCT week_start) FROM marts.delivery_summary"
+        ).fetchone()
+        (queued,) = conn.execute("SELECT count(*) FROM raw.pending_weeks").fetchone()
+        kinds = dict(conn.execute("SELECT service, drift_kind FROM marts.drift").fetchall())
+    assert weeks == 3
+    assert queued == 0  # the weekly run consumed the queue
+    assert kinds == {"api": "config", "web": "behind"}
+    assert defs.resolve_job_def("weekly").partitions_def is not None
+
+
+def test_dg_materialize_of_every_asset_for_one_week(inbox_settings):
+    defs = build_definitions(inbox_settings)
+    assets = list(defs.assets)
+    result = dg.materialize(
+        assets, resources=defs.resources, partition_key=W01.isoformat(), raise_on_error=True
+    )
+    assert result.success
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
+    assert evaluations[("staging/deployments", "contract")] is True
+    assert evaluations[("staging/deployments", "reconciliation")] is True
+    with connect(inbox_settings.warehouse_path) as conn:
+        weeks = conn.execute("SELECT DISTINCT week_start FROM marts.delivery_weekly").fetchall()
+    assert weeks == [(W01,)]
+
+
+def test_workspace_loads_the_code_location(inbox_settings, tmp_path):
+    config = tmp_path / "release-health.yaml"
+    config.write_text(f"warehouse: {inbox_settings.warehouse_path}\n")
+    root = Path(__file__).parents[2]
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dagster")),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=root,
+        env={**os.environ, "RELEASE_HEALTH_CONFIG": str(config)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "release_health" in result.stdout + result.stderr

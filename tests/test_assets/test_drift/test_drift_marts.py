@@ -196,3 +196,60 @@ def test_promotion_lag_states(drift):
     assert lag[("skip", "6.1.0")]["state"] == "promoted"
     # deployments first: staging 04-20 10:05, prod 04-21 10:05
     assert lag[("behind", "1.1.0")]["lag_hours"] == pytest.approx(24.0)
+
+
+FALLBACK_DEPLOYMENTS = """\
+deployment_id,service,environment,version,status,started_at,finished_at,change_count
+f1,pay,staging,2.0.0,succeeded,2024-04-29T09:00:00Z,2024-04-29T09:10:00Z,5
+f2,pay,staging,2.1.0,succeeded,2024-05-02T09:00:00Z,2024-05-02T09:10:00Z,7
+f3,pay,staging,2.2.0,failed,2024-05-02T12:00:00Z,2024-05-02T12:10:00Z,2
+"""
+PROD_ONLY_INVENTORY = """\
+captured_at,environment,service,version
+2024-05-01T06:00:00Z,prod,pay,2.0.0
+2024-05-03T06:00:00Z,prod,pay,2.0.0
+"""
+
+
+def test_an_environment_without_inventory_falls_back_to_its_deployments(tmp_path):
+    settings = parse_settings({"warehouse": str(tmp_path / "w.duckdb")})
+    (tmp_path / "inventory.csv").write_text(PROD_ONLY_INVENTORY)
+    (tmp_path / "deployments.csv").write_text(FALLBACK_DEPLOYMENTS)
+    with connect(settings.warehouse_path) as conn:
+        ingest_file(conn, tmp_path / "inventory.csv", settings, kind="inventory")
+        ingest_file(conn, tmp_path / "deployments.csv", settings, kind="deployments")
+        build_drift_marts(conn, settings)
+        matrix = rows(
+            conn, "SELECT as_of, environment, version, source FROM marts.environment_matrix"
+        )
+        drift = rows(
+            conn,
+            "SELECT as_of, drift_kind, versions_behind, pending_changes,"
+            " drift_since FROM marts.drift ORDER BY as_of",
+        )
+    # staging (no inventory) as of each capture day: the last successful deployment by then
+    assert sorted((r["as_of"], r["environment"], r["version"], r["source"]) for r in matrix) == [
+        (D1, "prod", "2.0.0", "inventory"),
+        (D1, "staging", "2.0.0", "deployments"),
+        (D3, "prod", "2.0.0", "inventory"),
+        (D3, "staging", "2.1.0", "deployments"),  # f3 failed: 2.2.0 never arrived
+    ]
+    assert [(r["as_of"], r["drift_kind"]) for r in drift] == [(D1, "in_sync"), (D3, "behind")]
+    assert (drift[1]["versions_behind"], drift[1]["pending_changes"]) == (1, 7)
+    # the first snapshot that showed it: the 05-03 prod capture (staging had 2.1.0 since 05-02)
+    assert drift[1]["drift_since"] == T3
+
+
+def test_without_any_inventory_drift_is_judged_every_sunday(tmp_path):
+    settings = parse_settings({"warehouse": str(tmp_path / "w.duckdb")})
+    (tmp_path / "deployments.csv").write_text(
+        FALLBACK_DEPLOYMENTS
+        + "f4,pay,prod,2.0.0,succeeded,2024-04-30T09:00:00Z,2024-04-30T09:10:00Z,5\n"
+    )
+    with connect(settings.warehouse_path) as conn:
+        ingest_file(conn, tmp_path / "deployments.csv", settings, kind="deployments")
+        build_drift_marts(conn, settings)
+        drift = rows(conn, "SELECT as_of, drift_kind, target_version FROM marts.drift")
+    assert drift == [
+        {"as_of": dt.date(2024, 5, 5), "drift_kind": "behind", "target_version": "2.0.0"}
+    ]

@@ -43,6 +43,14 @@ def _say(message: str, stream: TextIO | None = None) -> None:
     print(message, file=stream or sys.stderr, flush=True)
 
 
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _parse_week(text: str | None) -> dt.date | None:
     if text is None:
         return None
@@ -145,7 +153,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             _say(f"  {problem}")
         raise DataProblem("the run stopped: see the failed checks above")
     for path in outcome.reports:
-        _say(str(path), sys.stdout)
+        _say(_shown(path), sys.stdout)
     return EXIT_OK
 
 
@@ -171,7 +179,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             _say(f"PNG export skipped: {published.png_skipped}")
         else:
             _say(f"{len(published.pngs)} PNG chart(s) written next to the page")
-    _say(str(published.path), sys.stdout)
+    _say(_shown(published.path), sys.stdout)
     return EXIT_OK
 
 
@@ -242,9 +250,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         for problem in outcome.problems:
             _say(f"  {problem}")
         raise DataProblem("the demo run stopped: see the failed checks above")
-    _say(f"done in {time.perf_counter() - started:.1f} s; archive: {outcome.archive}")
-    _say(f"explore it: release-health --config {folder / 'release-health.yaml'} status")
-    _say(str(outcome.reports[-1]) if outcome.reports else "no report", sys.stdout)
+    archive = _shown(outcome.archive) if outcome.archive else "none"
+    _say(f"done in {time.perf_counter() - started:.1f} s; archive: {archive}")
+    _say(f"explore it: release-health --config {_shown(folder / 'release-health.yaml')} status")
+    _say(_shown(outcome.reports[-1]) if outcome.reports else "no report", sys.stdout)
     return EXIT_OK
 
 

@@ -21,7 +21,6 @@ import pyarrow as pa
 
 from assets.ingest.kinds import KINDS, STATUS_ALIASES, Kind, kind_named
 from assets.ingest.readers import (
-    RECORD_COLUMN,
     ReadOptions,
     RecordBatch,
     UnreadableFile,
@@ -30,7 +29,7 @@ from assets.ingest.readers import (
 )
 from assets.settings import Settings
 from assets.warehouse import read_sql, sql_file
-from data_contracts.sql import duplicate_state, key_expectation, reason_code, row_reasons
+from data_contracts.sql import duplicate_state, key_expectation, row_reasons
 
 INPUT_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".yaml", ".yml"}
 _INTERNAL_COLUMNS = ("record_number", "reasons", "dedupe")
@@ -186,34 +185,19 @@ def _judge(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, settings: Settin
 def _quarantine(
     conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport, now: dt.datetime
 ) -> None:
-    record_type = batch.table.schema.field(RECORD_COLUMN).type
-    record = (
-        "to_json(r.__record)" if pa.types.is_struct(record_type) else "CAST(r.__record AS JSON)"
-    )
+    where = {"sha": report.file_sha256, "path": report.path, "kind": report.kind, "now": now}
     conn.execute(
         "INSERT INTO quarantine.rejected_rows"
-        " SELECT $sha, $path, $kind, j.record_number, "
-        + record
-        + ", j.reasons, $now FROM judged j JOIN raw_batch r USING (record_number)"
+        f" SELECT $sha, $path, $kind, j.record_number, {batch.record_sql}, j.reasons, $now"
+        " FROM judged j JOIN raw_batch r USING (record_number)"
         " WHERE j.dedupe <> 'duplicate' AND len(j.reasons) > 0 ORDER BY j.record_number",
-        {"sha": report.file_sha256, "path": report.path, "kind": report.kind, "now": now},
+        {**where, **batch.record_params},
     )
-    if batch.rejects:
-        conn.executemany(
-            "INSERT INTO quarantine.rejected_rows VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            [
-                [
-                    report.file_sha256,
-                    report.path,
-                    report.kind,
-                    reject.record_number,
-                    json.dumps(reject.record),
-                    reject.reasons,
-                    now,
-                ]
-                for reject in batch.rejects
-            ],
-        )
+    conn.execute(
+        "INSERT INTO quarantine.rejected_rows SELECT $sha, $path, $kind, record_number, record,"
+        " reasons, $now FROM parse_rejects ORDER BY record_number",
+        where,
+    )
 
 
 def _upsert(
@@ -271,19 +255,18 @@ def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileRepo
         " count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) > 0),"
         " count(*) FILTER (WHERE dedupe = 'duplicate') FROM judged"
     ).fetchone()
+    (unparsed,) = conn.execute("SELECT count(*) FROM parse_rejects").fetchone()
     report.rows_read = batch.records_read
     report.rows_accepted = int(accepted)
-    report.rows_rejected = int(rejected) + len(batch.rejects)
+    report.rows_rejected = int(rejected) + int(unparsed)
     report.rows_duplicate = int(duplicate)
     codes = conn.execute(
-        "SELECT split_part(r, ':', 1) AS code, count(*) FROM judged, unnest(reasons) AS u(r)"
-        " WHERE dedupe <> 'duplicate' GROUP BY code ORDER BY count(*) DESC, code"
+        "SELECT split_part(r, ':', 1) AS code, count(*) FROM ("
+        " SELECT reasons FROM judged WHERE dedupe <> 'duplicate'"
+        " UNION ALL SELECT reasons FROM parse_rejects), unnest(reasons) AS u(r)"
+        " GROUP BY code ORDER BY count(*) DESC, code"
     ).fetchall()
     report.reasons = {code: int(n) for code, n in codes}
-    for reject in batch.rejects:
-        for reason in reject.reasons:
-            code = reason_code(reason)
-            report.reasons[code] = report.reasons.get(code, 0) + 1
 
 
 def _contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int, list[str]]]:
@@ -368,7 +351,7 @@ def _load_batch(
     pending: list[_Candidates] | None,
     now: dt.datetime,
 ) -> None:
-    conn.register("raw_batch", batch.table)
+    batch.materialize(conn)
     try:
         _judge(conn, batch, settings)
         _count(conn, batch, report)
@@ -388,7 +371,8 @@ def _load_batch(
             report.contract_status = "pending"
         _apply_reject_ratio(report, settings)
     finally:
-        conn.unregister("raw_batch")
+        for table in ("raw_batch", "parse_rejects", "judged", "accepted"):
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
 def ingest_file(
@@ -457,6 +441,11 @@ def ingest_file(
             _record(conn, report, now)
             reports.append(report)
         conn.commit()
+    except UnreadableFile as exc:
+        conn.rollback()
+        base.status, base.error = "failed", str(exc)
+        _record(conn, base, now)
+        return [base]
     except Exception as exc:
         conn.rollback()
         raise RuntimeError(f"{path}: loading failed and was rolled back: {exc}") from exc

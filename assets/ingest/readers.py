@@ -9,23 +9,31 @@ vanishing. A file that cannot be read at all raises :class:`UnreadableFile`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import numpy as np
 import pyarrow as pa
 import yaml
 
+from assets.ingest.batches import (
+    EXTRA_COLUMN,
+    NUMBER_COLUMN,
+    RECORD_COLUMN,
+    ArrowBatch,
+    ParseReject,
+    RecordBatch,
+    UnreadableFile,
+    canonical_name,
+)
+from assets.ingest.csv_reader import CsvBatch
 from assets.ingest.kinds import Kind, kind_named
 from assets.settings import Settings
+
+__all__ = ["ReadOptions", "RecordBatch", "UnreadableFile", "detect_format", "read_file"]
 
 FORMATS = ("csv", "jsonl", "json", "yaml")
 EXTENSIONS = {
@@ -37,30 +45,6 @@ EXTENSIONS = {
     ".yaml": "yaml",
     ".yml": "yaml",
 }
-_CSV_DELIMITERS = (",", ";", "\t", "|")
-_CSV_ERRORS = {
-    "TOO MANY COLUMNS": "ragged_row",
-    "MISSING COLUMNS": "ragged_row",
-    "INVALID ENCODING": "invalid_encoding",
-    "UNQUOTED VALUE": "malformed_csv",
-    "INVALID STATE": "malformed_csv",
-    "LINE SIZE OVER MAXIMUM": "line_too_long",
-}
-_COLUMN_COUNTS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
-RECORD_COLUMN = "__record"
-NUMBER_COLUMN = "record_number"
-EXTRA_COLUMN = "extra"
-
-
-class UnreadableFile(Exception):
-    """The file as a whole cannot be read (wrong encoding, not CSV/JSON/YAML, no usable header)."""
-
-
-@dataclass
-class ParseReject:
-    record_number: int
-    record: Any
-    reasons: list[str]
 
 
 @dataclass
@@ -71,26 +55,6 @@ class ReadOptions:
     environment: str | None = None
     captured_at: str | None = None
     file_mtime: dt.datetime | None = None
-
-
-@dataclass
-class RecordBatch:
-    """One file's records of one kind, as text columns ready for the kind's SQL.
-
-    ``table`` holds ``record_number``, every canonical field of the kind (string), ``extra``
-    (JSON text of unknown fields, or null) and ``__record`` (JSON text of the record as read,
-    used only for rows that go to quarantine).
-    """
-
-    kind: Kind
-    format: str
-    source: str
-    table: pa.Table
-    rejects: list[ParseReject] = field(default_factory=list)
-
-    @property
-    def records_read(self) -> int:
-        return self.table.num_rows + len(self.rejects)
 
 
 def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
@@ -106,17 +70,6 @@ def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
     if head in (b"{", b"["):
         return "json"
     return "csv"
-
-
-def canonical_name(name: str, column_map: Mapping[str, str]) -> str:
-    """A column name as the kind knows it: mapped by ``column_map``, else normalised."""
-    stripped = name.strip().lstrip("\ufeff")
-    if stripped in column_map:
-        return column_map[stripped]
-    lowered = stripped.lower()
-    if lowered in column_map:
-        return column_map[lowered]
-    return lowered.replace(" ", "_").replace("-", "_")
 
 
 def _check_text(data: bytes, path: Path) -> None:
@@ -193,184 +146,12 @@ def batch_from_records(
     arrays |= {name: pa.array(values, type=pa.string()) for name, values in columns.items()}
     arrays[EXTRA_COLUMN] = pa.array(extras, type=pa.string())
     arrays[RECORD_COLUMN] = pa.array(originals, type=pa.string())
-    return RecordBatch(kind, fmt, source, pa.table(arrays), rejects or [])
-
-
-# -- CSV -------------------------------------------------------------------------------------
-
-
-def _csv_header(data: bytes, path: Path) -> tuple[list[str], str]:
-    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        text = first_line.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(
-            f"{path.name}: header line is not UTF-8 (byte {exc.start + 1}); save the file as UTF-8"
-        ) from None
-    delimiter = max(_CSV_DELIMITERS, key=text.count)
-    if not text.count(delimiter):
-        delimiter = ","
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    return header, delimiter
+    return ArrowBatch(kind, fmt, source, table=pa.table(arrays), rejects=rejects or [])
 
 
 def read_csv(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> RecordBatch:
-    """Read a CSV file with DuckDB's parser; rows it cannot parse become rejects with reasons."""
-    header, delimiter = _csv_header(data, path)
-    names = [canonical_name(name, options.settings.column_map) for name in header]
-    prefixes = tuple(prefix for _, prefix in kind.map_fields)
-    if kind.map_fields and any(name.startswith(prefixes) for name in names):
-        # inventory CSV with config.<key>/dep.<name> columns: gather them into maps per row
-        return _read_csv_rows(path, data, kind, options, delimiter)
-    missing = [name for name in kind.required if name not in names]
-    if missing:
-        raise UnreadableFile(
-            f"{path.name}: no column for required field(s) {', '.join(missing)}"
-            f" (header: {', '.join(header)}); rename them or map them with column_map"
-        )
-    if len(set(names)) != len(names):
-        raise UnreadableFile(f"{path.name}: header names a column twice after mapping: {header}")
-    with duckdb.connect() as con:
-        try:
-            table = con.execute(
-                "SELECT * FROM read_csv($path, all_varchar = true, header = true, delim = $delim,"
-                " quote = '\"', escape = '\"', store_rejects = true, null_padding = false,"
-                " auto_detect = false, columns = $columns)",
-                {
-                    "path": str(path),
-                    "delim": delimiter,
-                    "columns": {f"c{i}": "VARCHAR" for i in range(len(header))},
-                },
-            ).to_arrow_table()
-        except duckdb.Error as exc:
-            raise UnreadableFile(f"{path.name}: not readable as CSV: {exc}") from None
-        errors = con.execute(
-            "SELECT line, list(error_type::VARCHAR ORDER BY column_idx) AS types,"
-            " first(csv_line) AS csv_line, first(error_message) AS message"
-            " FROM reject_errors GROUP BY line ORDER BY line"
-        ).fetchall()
-    # the parser's copy of a line loses bytes it cannot decode: quote the file's own line
-    lines = data.split(b"\n") if errors else []
-    rejects = [
-        ParseReject(
-            record_number=int(line) - 1,
-            record={"csv_line": _line_text(lines, int(line), csv_line)},
-            reasons=[_csv_reason(t, line, message) for t in dict.fromkeys(types)],
-        )
-        for line, types, csv_line, message in errors
-    ]
-    total = table.num_rows + len(rejects)
-    if rejects:
-        # good rows keep file order; their record numbers are those not taken by rejects
-        taken = np.array([r.record_number for r in rejects], dtype=np.int64)
-        numbers = np.setdiff1d(np.arange(1, total + 1, dtype=np.int64), taken)
-    else:
-        numbers = np.arange(1, total + 1, dtype=np.int64)
-    return _csv_batch(kind, table, header, names, numbers, rejects, options)
-
-
-def _line_text(lines: list[bytes], line: int, fallback: str) -> str:
-    if 0 < line <= len(lines):
-        return lines[line - 1].rstrip(b"\r").decode("utf-8", errors="replace")
-    return fallback
-
-
-def _csv_reason(error_type: str, line: int, message: str) -> str:
-    code = _CSV_ERRORS.get(error_type, "malformed_csv")
-    counts = _COLUMN_COUNTS.search(message or "")
-    if code == "ragged_row" and counts:
-        return f"{code}: line {line}: expected {counts[1]} fields, found {counts[2]}"
-    return f"{code}: line {line}: {message}"
-
-
-def _csv_batch(
-    kind: Kind,
-    table: pa.Table,
-    header: list[str],
-    names: list[str],
-    numbers: np.ndarray,
-    rejects: list[ParseReject],
-    options: ReadOptions,
-) -> RecordBatch:
-    rows = table.num_rows
-    columns: dict[str, pa.Array] = {NUMBER_COLUMN: pa.array(numbers[:rows], type=pa.int64())}
-    by_name = dict(zip(names, table.columns, strict=True))
-    null_text = pa.nulls(rows, type=pa.string())
-    for name in kind.fields:
-        columns[name] = by_name.get(name, null_text)
-    # sorted, so the JSON matches what the JSON readers write for the same record
-    extra_names = sorted(
-        ((i, h) for i, h in enumerate(header) if names[i] not in kind.fields),
-        key=lambda item: item[1],
-    )
-    if extra_names and rows:
-        struct = pa.StructArray.from_arrays(
-            [table.column(i).combine_chunks() for i, _ in extra_names],
-            names=[h for _, h in extra_names],
-        )
-        columns[EXTRA_COLUMN] = struct
-    else:
-        columns[EXTRA_COLUMN] = null_text
-    if rows:
-        columns[RECORD_COLUMN] = pa.StructArray.from_arrays(
-            [column.combine_chunks() for column in table.columns], names=header
-        )
-    else:
-        columns[RECORD_COLUMN] = null_text
-    return RecordBatch(kind, "csv", "canonical", pa.table(columns), rejects)
-
-
-def _read_csv_rows(
-    path: Path, data: bytes, kind: Kind, options: ReadOptions, delimiter: str
-) -> RecordBatch:
-    """Row-by-row CSV reading, for inventory files whose map columns are gathered per row."""
-    lines = data.split(b"\n")
-    header_text = lines[0].rstrip(b"\r").decode("utf-8-sig")
-    header = next(csv.reader([header_text], delimiter=delimiter))
-    records: list[tuple[int, dict[str, Any]]] = []
-    rejects: list[ParseReject] = []
-    body = b"\n".join(lines[1:])
-    try:
-        text = body.decode("utf-8")
-        bad_lines: set[int] = set()
-    except UnicodeDecodeError:
-        text = body.decode("utf-8", errors="replace")
-        bad_lines = {number for number, raw in enumerate(lines[1:], start=1) if _not_utf8(raw)}
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    for number, cells in enumerate(reader, start=1):
-        if not cells:
-            continue
-        line = ",".join(cells)
-        if number in bad_lines:
-            rejects.append(
-                ParseReject(number, {"csv_line": line}, [f"invalid_encoding: line {number + 1}"])
-            )
-        elif len(cells) != len(header):
-            rejects.append(
-                ParseReject(
-                    number,
-                    {"csv_line": line},
-                    [
-                        f"ragged_row: line {number + 1}: expected {len(header)} fields,"
-                        f" found {len(cells)}"
-                    ],
-                )
-            )
-        else:
-            records.append(
-                (number, {h: (c if c != "" else None) for h, c in zip(header, cells, strict=True)})
-            )
-    return batch_from_records(
-        kind, records, "csv", "canonical", options.settings.column_map, rejects
-    )
-
-
-def _not_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
+    """A CSV file: its header is checked now, its body read by DuckDB when loaded."""
+    return CsvBatch.open(path, data, kind, options.settings.column_map)
 
 
 # -- JSON Lines, JSON, YAML ------------------------------------------------------------------

@@ -7,6 +7,9 @@ SET TimeZone = 'UTC';
 CREATE OR REPLACE TEMP MACRO rh_parse_ts(s, tz) AS
     CASE
         WHEN s IS NULL THEN NULL
+        -- the common case, without regular expressions: text the cast reads, read in UTC (the
+        -- session's zone) unless it carries its own offset
+        WHEN tz = 'UTC' AND TRY_CAST(s AS TIMESTAMPTZ) IS NOT NULL THEN TRY_CAST(s AS TIMESTAMPTZ)
         WHEN regexp_full_match(s, '\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?')
             THEN timezone(tz, TRY_CAST(s AS TIMESTAMP))
         ELSE TRY_CAST(

@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS staging.deployments (
     source            VARCHAR NOT NULL,
     source_file       VARCHAR NOT NULL,
     extra             JSON,
-    row_hash          VARCHAR NOT NULL,
+    row_hash          UBIGINT NOT NULL,
     loaded_at         TIMESTAMPTZ NOT NULL
 );
 
@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS staging.incidents (
     source                   VARCHAR NOT NULL,
     source_file              VARCHAR NOT NULL,
     extra                    JSON,
-    row_hash                 VARCHAR NOT NULL,
+    row_hash                 UBIGINT NOT NULL,
     loaded_at                TIMESTAMPTZ NOT NULL
 );
 
@@ -89,7 +89,7 @@ CREATE TABLE IF NOT EXISTS staging.inventory (
     source       VARCHAR NOT NULL,
     source_file  VARCHAR NOT NULL,
     extra        JSON,
-    row_hash     VARCHAR NOT NULL,
+    row_hash     UBIGINT NOT NULL,
     loaded_at    TIMESTAMPTZ NOT NULL
 );
 

@@ -35,11 +35,20 @@ typed AS (
 SELECT
     *,
     date_diff('millisecond', started_at, finished_at) / 1000.0 AS duration_seconds,
-    md5(to_json({
-        'deployment_id': deployment_id, 'service': service, 'team': team,
-        'environment': environment, 'version': version, 'status': status,
-        'started_at': started_at, 'finished_at': finished_at, 'change_count': change_count,
-        'first_commit_at': first_commit_at, 'commit_sha': commit_sha,
-        'change_type': change_type, 'triggered_by': triggered_by, 'extra': extra
-    })) AS row_hash
+    hash(
+        deployment_id,
+        service,
+        team,
+        environment,
+        version,
+        status,
+        started_at,
+        finished_at,
+        change_count,
+        first_commit_at,
+        commit_sha,
+        change_type,
+        triggered_by,
+        extra
+    ) AS row_hash
 FROM typed

@@ -24,9 +24,14 @@ typed AS (
 )
 SELECT
     *,
-    md5(to_json({
-        'incident_id': incident_id, 'service': service, 'environment': environment,
-        'opened_at': opened_at, 'resolved_at': resolved_at, 'severity': severity,
-        'deployment_id': deployment_id, 'extra': extra
-    })) AS row_hash
+    hash(
+        incident_id,
+        service,
+        environment,
+        opened_at,
+        resolved_at,
+        severity,
+        deployment_id,
+        extra
+    ) AS row_hash
 FROM typed

@@ -28,9 +28,15 @@ typed AS (
 )
 SELECT
     *,
-    md5(to_json({
-        'captured_at': captured_at, 'environment': environment, 'service': service,
-        'version': version, 'image': image, 'config_hash': config_hash, 'config': config,
-        'dependencies': dependencies, 'extra': extra
-    })) AS row_hash
+    hash(
+        captured_at,
+        environment,
+        service,
+        version,
+        image,
+        config_hash,
+        config,
+        dependencies,
+        extra
+    ) AS row_hash
 FROM typed

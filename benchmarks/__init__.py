@@ -1,0 +1,1 @@
+"""Benchmarks: scale data, the pandas baseline, and the runner that compares them."""

@@ -35,13 +35,22 @@ def sql_file(module_file: str, name: str) -> Path:
     return Path(module_file).with_name("sql") / f"{name}.sql"
 
 
+def _without_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+
+def bound(text: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters a statement uses (DuckDB refuses any it does not)."""
+    code = _without_comments(text)
+    return {name: value for name, value in (params or {}).items() if f"${name}" in code}
+
+
 def run_sql(
     conn: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Execute one SQL file (a single statement) with bound parameters."""
     text = read_sql(path)
-    used = {name: value for name, value in (params or {}).items() if f"${name}" in text}
-    return conn.execute(text, used)
+    return conn.execute(text, bound(text, params))
 
 
 def query_frame(
@@ -62,12 +71,8 @@ def run_script(
 ) -> None:
     """Execute a SQL script of several statements, each with the parameters it uses."""
     for statement in statements(path):
-        if not any(
-            line.strip() and not line.strip().startswith("--") for line in statement.splitlines()
-        ):
-            continue
-        used = {name: value for name, value in (params or {}).items() if f"${name}" in statement}
-        conn.execute(statement, used)
+        if _without_comments(statement).strip():
+            conn.execute(statement, bound(statement, params))
 
 
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

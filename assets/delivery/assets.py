@@ -11,6 +11,7 @@ import dagster as dg
 
 from assets.delivery.marts import (
     WeekRange,
+    changed_since,
     classify_change_failures,
     load_benchmarks,
     rebuild_mart,
@@ -58,7 +59,9 @@ def deployment_outcomes(
     incident's attributed_deployment_id written to staging.incidents. Weeks whose outcome
     changed are queued for the weekly marts."""
     with warehouse.connection() as conn:
-        reasons = classify_change_failures(conn, settings)
+        # only what the queued weeks can change; nothing queued means nothing new arrived
+        since = changed_since(conn, settings)
+        reasons = classify_change_failures(conn, settings, since) if since else {}
         (attributed, unattributed) = conn.execute(
             "SELECT count(attributed_deployment_id), count(*) - count(attributed_deployment_id)"
             " FROM staging.incidents WHERE environment = $production",

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from assets.settings import Settings
-from assets.warehouse import read_sql, run_script, sql_file
+from assets.warehouse import bound, read_sql, run_script, sql_file
 
 BENCHMARKS_FILE = Path(__file__).with_name("benchmarks.json")
 #: a team's cadence is accelerating (slowing) when its weekly trend exceeds this share of its
@@ -85,22 +85,30 @@ def load_benchmarks(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return document
 
 
+#: a deployment is assumed to finish within a day of its start: the margin that keeps every
+#: deployment an incident can be attributed to inside an incremental classification
+LONGEST_DEPLOYMENT = dt.timedelta(days=1)
+
+
 def classify_change_failures(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, services: list[str] | None = None
+    conn: duckdb.DuckDBPyConnection, settings: Settings, since: dt.datetime | None = None
 ) -> dict[str, int]:
     """Detect rollbacks, attribute incidents and mark change failures (DESIGN 6).
 
     Writes ``is_rollback``, ``is_change_failure`` and ``failure_reason`` on
-    ``staging.deployments`` and ``attributed_deployment_id`` on ``staging.incidents`` for
-    ``services`` (all when None), and queues the weeks whose outcome changed. Returns the
-    number of production change failures per reason.
+    ``staging.deployments`` and ``attributed_deployment_id`` on ``staging.incidents``, and
+    queues the weeks whose outcome changed. With ``since``, only what facts from ``since`` on
+    can change is recomputed (same result as a full pass); without, everything. Returns the
+    number of (re)classified production change failures per reason.
     """
+    window = dt.timedelta(hours=settings.incidents.attribution_window_hours)
+    lower = since - window - LONGEST_DEPLOYMENT if since else None
     conn.begin()
     try:
         run_script(
             conn,
             sql_file(__file__, "deployment_outcomes"),
-            {**delivery_params(settings), "services": services},
+            {**delivery_params(settings), "since": since, "lower": lower},
         )
         conn.commit()
     except Exception:
@@ -111,6 +119,15 @@ def classify_change_failures(
         " GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     return {reason: int(count) for reason, count in rows}
+
+
+def changed_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> dt.datetime | None:
+    """Where an incremental classification starts: the first queued week (None: all)."""
+    (first,) = conn.execute(
+        "SELECT rh_local_midnight(min(week_start), $tz) FROM raw.pending_weeks",
+        {"tz": settings.timezone},
+    ).fetchone()
+    return first
 
 
 def rebuild_mart(
@@ -128,7 +145,7 @@ def rebuild_mart(
         )
         select = read_sql(sql_file(__file__, table))
         statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
-        conn.execute(statement, {k: v for k, v in params.items() if f"${k}" in select})
+        conn.execute(statement, bound(select, params))
         (written,) = conn.execute(
             f"SELECT count(*) FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
             {"week_from": weeks.first, "week_to": weeks.last},

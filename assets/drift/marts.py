@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from assets.drift.drift import ServiceHistory, State, Verdict, classify_drift, parse_map
 from assets.settings import Settings
-from assets.warehouse import read_sql, run_script, run_sql, sql_file
+from assets.warehouse import bound, read_sql, run_script, run_sql, sql_file
 
 DRIFT_MARTS = ("environment_matrix", "drift", "promotion_lag")
 
@@ -37,7 +37,7 @@ def _replace(conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any]
     conn.execute(f"DELETE FROM marts.{table}")
     conn.execute(
         f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})",
-        {k: v for k, v in params.items() if f"${k}" in select},
+        bound(select, params),
     )
     (rows,) = conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()
     return int(rows)

@@ -28,7 +28,7 @@ from assets.ingest.readers import (
     read_file,
 )
 from assets.settings import Settings
-from assets.warehouse import read_sql, sql_file
+from assets.warehouse import bound, read_sql, sql_file
 from data_contracts.sql import duplicate_state, key_expectation, row_reasons
 
 INPUT_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".yaml", ".yml"}
@@ -159,7 +159,7 @@ def _judge(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, settings: Settin
         f" 'unique' AS dedupe FROM ({candidates})"
     )
     params = {**_alias_params(settings), **reasons.params}
-    conn.execute(query, {k: v for k, v in params.items() if f"${k}" in query})
+    conn.execute(query, bound(query, params))
     key = key_expectation(kind.suite)
     if key is None:
         return

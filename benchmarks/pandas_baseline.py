@@ -26,9 +26,11 @@ def _rollbacks(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     position = ok.groupby(keys).cumcount()
     previous_version = ok.groupby(keys)["version"].shift()
     previous_id = ok.groupby(keys)["deployment_id"].shift()
-    first = ok.assign(position=position).groupby(["service", "environment", "version"])[
-        "position"
-    ].transform("min")
+    first = (
+        ok.assign(position=position)
+        .groupby(["service", "environment", "version"])["position"]
+        .transform("min")
+    )
     detected = (first < position) & (ok["version"] != previous_version)
     is_rollback = detected | (ok["change_type"] == "rollback")
     replaced = set(previous_id[is_rollback].dropna())
@@ -46,7 +48,9 @@ def delivery_weekly(frame: pd.DataFrame) -> pd.DataFrame:
         prod["status"].isin(["failed", "rolled_back"]) | replaced
     )
     prod["done_at"] = prod["finished_at"].fillna(prod["started_at"])
-    good = prod.loc[(prod["status"] == "succeeded") & ~prod["change_failure"], ["service", "done_at"]]
+    good = prod.loc[
+        (prod["status"] == "succeeded") & ~prod["change_failure"], ["service", "done_at"]
+    ]
     failures = prod.loc[prod["change_failure"], ["service", "done_at"]].reset_index()
     recovered = pd.merge_asof(
         failures.sort_values("done_at"),
@@ -58,8 +62,8 @@ def delivery_weekly(frame: pd.DataFrame) -> pd.DataFrame:
         allow_exact_matches=False,
     ).set_index("index")
     prod["recovery_hours"] = (
-        (recovered["recovered_at"] - recovered["done_at"]).dt.total_seconds() / 3600
-    )
+        recovered["recovered_at"] - recovered["done_at"]
+    ).dt.total_seconds() / 3600
     local = prod["started_at"].dt.tz_localize(None)
     prod["week_start"] = local.dt.to_period("W-SUN").dt.start_time
     prod["succeeded"] = prod["status"] == "succeeded"
@@ -99,10 +103,13 @@ def delivery_weekly(frame: pd.DataFrame) -> pd.DataFrame:
     return weekly
 
 
+def read_deployments(paths: list) -> pd.DataFrame:
+    return pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
+
+
 def main(paths: list[str]) -> None:
     started = time.perf_counter()
-    frame = pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
-    weekly = delivery_weekly(frame)
+    weekly = delivery_weekly(read_deployments(paths))
     print(f"{len(weekly)} weekly rows in {time.perf_counter() - started:.2f} s")
 
 

@@ -49,3 +49,47 @@ def write_input(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def build_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Every mart from what staging holds, with the functions the Dagster assets call."""
+    from assets.delivery.marts import (
+        WEEKLY_MARTS,
+        classify_change_failures,
+        data_weeks,
+        load_benchmarks,
+        rebuild_mart,
+    )
+    from assets.drift.marts import build_drift_marts
+
+    load_benchmarks(conn)
+    classify_change_failures(conn, settings)
+    weeks = data_weeks(conn, settings)
+    for table in WEEKLY_MARTS:
+        rebuild_mart(conn, table, weeks, settings)
+    build_drift_marts(conn, settings)
+
+
+@pytest.fixture
+def warehouse_from_inbox() -> Iterator[Callable[[Settings], duckdb.DuckDBPyConnection]]:
+    """Load ``settings.inbox_path`` into ``settings.warehouse_path`` and build every mart."""
+    from assets.ingest.loader import ingest_paths
+
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def build(settings: Settings) -> duckdb.DuckDBPyConnection:
+        conn = connect(settings.warehouse_path)
+        opened.append(conn)
+        ingest_paths(conn, [settings.inbox_path], settings)
+        build_marts(conn, settings)
+        return conn
+
+    yield build
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture
+def rebuild_marts() -> Callable[[duckdb.DuckDBPyConnection, Settings], None]:
+    """``build_marts``, for tests that change staging themselves."""
+    return build_marts

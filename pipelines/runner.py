@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import WeekRange, data_weeks, stale_weeks
+from assets.delivery.marts import WeekRange, data_weeks, queue_weeks, stale_weeks
 from assets.reporting.build import default_report_week, iso_week
 from assets.warehouse import connect
 from pipelines.config import Settings
@@ -79,6 +79,22 @@ def weeks_to_rebuild(
     return WeekRange(min(starts), max(span.last, *starts)), report_week
 
 
+def _loaded_summary(settings: Settings, since: dt.datetime) -> str:
+    with connect(settings.warehouse_path) as conn:
+        files, read, rejected, duplicate, failed = conn.execute(
+            "SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_rejected), 0),"
+            " coalesce(sum(rows_duplicate), 0), count(*) FILTER (status = 'failed')"
+            " FROM raw.ingested_files WHERE ingested_at >= $since",
+            {"since": since},
+        ).fetchone()
+    if not files:
+        return "no new inbox files"
+    return (
+        f"loaded {files} file(s): {read} row(s) read, {rejected} rejected, {duplicate} duplicate"
+        + (f", {failed} file(s) failed (see `release-health status`)" if failed else "")
+    )
+
+
 def run_pipeline(
     settings: Settings,
     *,
@@ -91,12 +107,20 @@ def run_pipeline(
     """Materialise everything: ingest the inbox, rebuild the affected weeks, publish."""
     defs = build_definitions(settings)
     instance = instance or dagster_instance()
+    started = dt.datetime.now(tz=dt.UTC)
+    if backfill:
+        # every week counts as changed: deployments are classified again from the start
+        with connect(settings.warehouse_path) as conn:
+            span = data_weeks(conn, settings)
+            if span:
+                queue_weeks(conn, span)
     log("ingesting the inbox and classifying deployments")
     result = defs.resolve_job_def(INGEST_JOB).execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET
     )
     if not result.success:
         return RunOutcome(False, problems=_problems(result))
+    log(_loaded_summary(settings, started))
     weeks, report_week = weeks_to_rebuild(
         settings, week=week, backfill=backfill, today=today or dt.date.today()
     )

@@ -191,6 +191,16 @@ def stale_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRang
     return WeekRange(queued[0], last)
 
 
+def queue_weeks(conn: duckdb.DuckDBPyConnection, weeks: WeekRange) -> None:
+    """Queue every week of the range, as if all their facts had changed (a backfill)."""
+    conn.execute(
+        "INSERT INTO raw.pending_weeks SELECT CAST(g.week AS DATE), now()"
+        " FROM generate_series(CAST($first AS TIMESTAMP), CAST($last AS TIMESTAMP),"
+        " INTERVAL 7 DAY) AS g(week)",
+        {"first": weeks.first, "last": weeks.last},
+    )
+
+
 def clear_pending_weeks(conn: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:
     conn.execute(
         "DELETE FROM raw.pending_weeks WHERE list_contains($weeks, week_start)", {"weeks": weeks}

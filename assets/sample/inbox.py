@@ -23,34 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
+from assets.ingest.kinds import DEPLOYMENTS, INCIDENTS
 from assets.sample.clock import DAY, HOUR, MINUTE, Clock
 from assets.sample.history import FAILED, SUCCEEDED
 from assets.sample.inventory import HEADER as INVENTORY_HEADER
 
-DEPLOYMENT_HEADER = (
-    "deployment_id",
-    "service",
-    "environment",
-    "version",
-    "status",
-    "started_at",
-    "finished_at",
-    "team",
-    "change_count",
-    "first_commit_at",
-    "commit_sha",
-    "change_type",
-    "triggered_by",
-)
-INCIDENT_FIELDS = (
-    "incident_id",
-    "service",
-    "opened_at",
-    "resolved_at",
-    "severity",
-    "environment",
-    "deployment_id",
-)
+# the sample writes the canonical fields, in the canonical order
+DEPLOYMENT_HEADER = DEPLOYMENTS.fields
+INCIDENT_FIELDS = INCIDENTS.fields
 _TIMESTAMP_COLUMNS = (5, 6, 9)  # started_at, finished_at, first_commit_at
 _CHANGE_COUNT = 8
 JSONL_SHARE = 0.10

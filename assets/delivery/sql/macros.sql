@@ -82,3 +82,17 @@ CREATE OR REPLACE TEMP MACRO rh_tier(benchmark_name, metric_name, v) AS
 
 CREATE OR REPLACE TEMP MACRO rh_tier_rank(tier) AS
     CASE tier WHEN 'elite' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 END;
+
+-- Production deployments paired with each week from week_from to week_to whose trailing
+-- window (the trailing weeks ending with that week) holds them: `window_week` is that week.
+CREATE OR REPLACE TEMP MACRO rh_trailing_deployments(
+    tz, production, bh_days, bh_start, bh_end, week_from, week_to, window_weeks
+) AS TABLE
+    SELECT CAST(g.week AS DATE) AS window_week, f.*
+    FROM generate_series(
+        CAST(week_from AS TIMESTAMP), CAST(week_to AS TIMESTAMP), INTERVAL 7 DAY
+    ) AS g(week)
+    JOIN rh_production_deployments(
+        tz, production, bh_days, bh_start, bh_end,
+        rh_local_midnight(week_from - 7 * (window_weeks - 1), tz), rh_local_midnight(week_to + 7, tz)
+    ) f ON f.week_start BETWEEN CAST(g.week AS DATE) - 7 * (window_weeks - 1) AND CAST(g.week AS DATE);

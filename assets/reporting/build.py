@@ -237,6 +237,14 @@ def _neighbour(span: WeekRange | None, week_start: dt.date, step: int) -> str | 
     return iso_week(other) if span.first <= other <= span.last else None
 
 
+def _present(row: pd.Series, column: str) -> Any:
+    """A value of a row, None when the row or the value is missing."""
+    value = row.get(column)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
 def archive_entries(conn: duckdb.DuckDBPyConnection, reports_dir: Path) -> list[ArchiveEntry]:
     """One entry per published week folder, with its headline numbers, newest first."""
     published = {}
@@ -249,23 +257,18 @@ def archive_entries(conn: duckdb.DuckDBPyConnection, reports_dir: Path) -> list[
     by_week = {row["week_start"].date(): row for _, row in rows.iterrows()}
     entries = []
     for week_start in sorted(published, reverse=True):
-        row = by_week.get(week_start)
+        row = by_week.get(week_start, pd.Series(dtype=object))
         entries.append(
             ArchiveEntry(
                 week=published[week_start],
                 week_start=week_start,
                 href=f"{published[week_start]}/index.html",
-                deployments=int(row["deployments"]) if row is not None else 0,
-                deploy_days=int(row["deploy_days"]) if row is not None else 0,
-                change_failure_rate=None
-                if row is None or pd.isna(row["change_failure_rate"])
-                else float(row["change_failure_rate"]),
-                median_lead_time_hours=None
-                if row is None or pd.isna(row["median_lead_time_hours"])
-                else float(row["median_lead_time_hours"]),
-                overall_tier=None
-                if row is None or not isinstance(row["overall_tier"], str)
-                else row["overall_tier"],
+                deployments=int(_present(row, "deployments") or 0),
+                deploy_days=int(_present(row, "deploy_days") or 0),
+                change_failure_rate=_present(row, "change_failure_rate"),
+                median_lead_time_hours=_present(row, "median_lead_time_hours"),
+                overall_tier=_present(row, "overall_tier"),
+                drifting_services=_present(row, "drifting_services"),
             )
         )
     return entries

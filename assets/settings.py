@@ -25,6 +25,7 @@ from pydantic import (
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _FIELD_PREFIX = re.compile(r"^(\w+): ")
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -176,7 +177,16 @@ class Settings(_Section):
     argocd: ArgoCD = ArgoCD()
     contracts: Contracts = Contracts()
     column_map: dict[str, str] = Field(default_factory=dict)
+    #: DuckDB's memory budget for the warehouse; larger work spills to disk beside the file
+    memory_limit: str = "3GB"
     base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not _MEMORY.match(value.strip()):
+            raise ValueError(f"expected a size such as 3GB or 512MB, got {value!r}")
+        return value.strip()
 
     def path(self, key: Literal["warehouse", "inbox_dir", "reports_dir"]) -> Path:
         """Absolute path for a path key (relative paths are relative to the config file)."""

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 import duckdb
 import pandas as pd
 
+from assets.settings import Settings
+
 SQL_DIR = Path(__file__).with_name("sql")
 
 
@@ -82,6 +84,11 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def open_warehouse(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The configured warehouse, with its memory budget."""
+    return connect(settings.warehouse_path, read_only, settings.memory_limit)
+
+
 def _create_macros(conn: duckdb.DuckDBPyConnection) -> None:
     """Shared macros first, then each domain's (``assets/<domain>/sql/macros.sql``)."""
     run_script(conn, SQL_DIR / "macros.sql")
@@ -89,12 +96,15 @@ def _create_macros(conn: duckdb.DuckDBPyConnection) -> None:
         run_script(conn, path)
 
 
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse file and prepare it for use."""
     location = Path(path)
     if not read_only:
         location.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(location), read_only=read_only)
+    config = {"memory_limit": memory_limit} if memory_limit else {}
+    conn = duckdb.connect(str(location), read_only=read_only, config=config)
     if read_only:
         _create_macros(conn)
         return conn

@@ -91,7 +91,8 @@ def large() -> dict[str, float]:
         "ingest_seconds": ingest_wall,
         "run_seconds": run_wall,
         "report_seconds": render_wall,
-        "peak_rss_gb": max(ingest_peak, run_peak) / 1024,
+        "ingest_peak_gb": ingest_peak / 1024,
+        "run_peak_gb": run_peak / 1024,
     }
 
 
@@ -165,7 +166,12 @@ def main() -> None:
                 "",
                 "",
             ),
-            ("... peak RSS", f"{big['peak_rss_gb']:.2f} GB", "", "<= 4 GB"),
+            (
+                "... peak RSS of ingest / of the run",
+                f"{big['ingest_peak_gb']:.2f} GB / {big['run_peak_gb']:.2f} GB",
+                "",
+                "<= 4 GB",
+            ),
             ("... report (CLI, whole process)", f"{big['report_seconds']:.2f} s", "", "<= 5 s"),
         ]
     table = ["| measure | value | ratio | target |", "|---|---|---|---|"]

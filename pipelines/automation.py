@@ -20,7 +20,7 @@ import duckdb
 from assets.delivery.marts import WeekRange, stale_weeks, week_of
 from assets.ingest.loader import INPUT_SUFFIXES
 from assets.settings import Settings
-from assets.warehouse import connect
+from assets.warehouse import open_warehouse
 
 INBOX_KINDS = ("deployments", "incidents", "inventory")
 SENSOR_INTERVAL_SECONDS = 60
@@ -67,7 +67,7 @@ def _stale_weeks(settings: Settings) -> WeekRange | bool | None:
     if not settings.warehouse_path.exists():
         return None
     try:
-        with connect(settings.warehouse_path, read_only=True) as conn:
+        with open_warehouse(settings, read_only=True) as conn:
             return stale_weeks(conn, settings)
     except duckdb.IOException:  # a run holds the write lock: look again next tick
         return False

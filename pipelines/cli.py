@@ -67,7 +67,7 @@ def _parse_week(text: str | None) -> dt.date | None:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assets.ingest.loader import ingest_paths
-    from assets.warehouse import connect
+    from assets.warehouse import open_warehouse
 
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
@@ -83,7 +83,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         _say(_file_line(report), sys.stdout)
 
     started = time.perf_counter()
-    with connect(settings.warehouse_path) as conn:
+    with open_warehouse(settings) as conn:
         reports = ingest_paths(
             conn,
             paths,
@@ -160,12 +160,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     requested = _parse_week(args.week)
     from assets.reporting.build import archive_entries, build_weekly_report, default_report_week
-    from assets.warehouse import connect
+    from assets.warehouse import open_warehouse
     from reports.publish import publish_archive, publish_weekly
 
     if not settings.warehouse_path.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
-    with connect(settings.warehouse_path) as conn:
+    with open_warehouse(settings) as conn:
         week = requested or default_report_week(conn, settings, dt.date.today())
         if week is None:
             raise DataProblem("the warehouse holds no production deployments yet")
@@ -184,13 +184,13 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from assets.warehouse import connect, read_sql, sql_file
+    from assets.warehouse import open_warehouse, read_sql, sql_file
 
     path = settings.warehouse_path
     if not path.exists():
         _say(f"no warehouse yet at {path}; run `release-health demo` or `ingest`", sys.stdout)
         return EXIT_OK
-    with connect(path, read_only=True) as conn:
+    with open_warehouse(settings, read_only=True) as conn:
         rows = conn.execute(read_sql(sql_file(__file__, "status"))).fetchall()
     _say(f"warehouse  {path}", sys.stdout)
     for label, value in rows:

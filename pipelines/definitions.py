@@ -53,7 +53,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=[build_weekly_report_schedule(weekly_job, settings.timezone)],
         sensors=[build_inbox_sensor(settings, ingest_job, weekly_job)],
         resources={
-            "warehouse": WarehouseResource(location=str(settings.warehouse_path)),
+            "warehouse": WarehouseResource(
+                location=str(settings.warehouse_path), memory_limit=settings.memory_limit
+            ),
             "settings": settings,
         },
         executor=dg.in_process_executor,

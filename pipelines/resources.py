@@ -18,10 +18,11 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     location: str
+    memory_limit: str | None = None
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = connect(self.location)
+        conn = connect(self.location, memory_limit=self.memory_limit)
         try:
             yield conn
         finally:

@@ -17,7 +17,7 @@ import dagster as dg
 
 from assets.delivery.marts import WeekRange, data_weeks, queue_weeks, stale_weeks
 from assets.reporting.build import default_report_week, iso_week
-from assets.warehouse import connect
+from assets.warehouse import open_warehouse
 from pipelines.config import Settings
 from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
 
@@ -63,7 +63,7 @@ def weeks_to_rebuild(
     settings: Settings, *, week: dt.date | None, backfill: bool, today: dt.date
 ) -> tuple[WeekRange | None, dt.date | None]:
     """(the weeks to rebuild, the report week a reader wants)."""
-    with connect(settings.warehouse_path) as conn:
+    with open_warehouse(settings) as conn:
         span = data_weeks(conn, settings)
         stale = stale_weeks(conn, settings)
         report_week = week or default_report_week(conn, settings, today)
@@ -80,7 +80,7 @@ def weeks_to_rebuild(
 
 
 def _loaded_summary(settings: Settings, since: dt.datetime) -> str:
-    with connect(settings.warehouse_path) as conn:
+    with open_warehouse(settings) as conn:
         files, read, rejected, duplicate, failed = conn.execute(
             "SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_rejected), 0),"
             " coalesce(sum(rows_duplicate), 0), count(*) FILTER (status = 'failed')"
@@ -110,7 +110,7 @@ def run_pipeline(
     started = dt.datetime.now(tz=dt.UTC)
     if backfill:
         # every week counts as changed: deployments are classified again from the start
-        with connect(settings.warehouse_path) as conn:
+        with open_warehouse(settings) as conn:
             span = data_weeks(conn, settings)
             if span:
                 queue_weeks(conn, span)

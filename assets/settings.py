@@ -178,7 +178,7 @@ class Settings(_Section):
     contracts: Contracts = Contracts()
     column_map: dict[str, str] = Field(default_factory=dict)
     #: DuckDB's memory budget for the warehouse; larger work spills to disk beside the file
-    memory_limit: str = "3GB"
+    memory_limit: str = "2GB"
     base_dir: str = Field(default=".", exclude=True)
 
     @field_validator("memory_limit")

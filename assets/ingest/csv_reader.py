@@ -61,16 +61,18 @@ class CsvBatch(RecordBatch):
     """A CSV file of one kind, staged by DuckDB's reader (see the module docstring)."""
 
     path: Path | None = None
-    data: bytes = b""
     header: list[str] = field(default_factory=list)
     delimiter: str = ","
     #: per header column: ("field", name) | ("map", field, key) | ("extra", key)
     roles: list[tuple[str, ...]] = field(default_factory=list)
 
     @classmethod
-    def open(cls, path: Path, data: bytes, kind: Kind, column_map: dict[str, str]) -> CsvBatch:
+    def open(cls, path: Path, head: bytes, kind: Kind, column_map: dict[str, str]) -> CsvBatch:
         """Read and check the header; the body is read by :meth:`materialize`."""
-        header, delimiter = read_header(data, path)
+        if b"\n" not in head:  # a header longer than the head read so far
+            with path.open("rb") as handle:
+                head = handle.readline()
+        header, delimiter = read_header(head, path)
         names = [canonical_name(name, column_map) for name in header]
         missing = [name for name in kind.required if name not in names]
         if missing:
@@ -91,7 +93,7 @@ class CsvBatch(RecordBatch):
                 roles.append(("map", target, original.strip()[len(prefixes[target]) :]))
             else:
                 roles.append(("extra", original))
-        batch = cls(kind=kind, format="csv", source="canonical", path=path, data=data)
+        batch = cls(kind=kind, format="csv", source="canonical", path=path)
         batch.header, batch.delimiter, batch.roles = header, delimiter, roles
         batch.record_sql, batch.record_params = batch._record_expression()
         return batch
@@ -189,11 +191,11 @@ class CsvBatch(RecordBatch):
 
     def _rejects(self, errors: list[tuple]) -> list[ParseReject]:
         # the reader's copy of a line loses bytes it cannot decode: quote the file's own line
-        lines = self.data.split(b"\n") if errors else []
+        lines = _lines(self.path, {int(line) for line, *_ in errors}) if errors else {}
         return [
             ParseReject(
                 record_number=int(line) - 1,
-                record={"csv_line": _line_text(lines, int(line), csv_line)},
+                record={"csv_line": lines.get(int(line), csv_line)},
                 reasons=[_reason(t, line, message) for t in dict.fromkeys(types)],
             )
             for line, types, csv_line, message in errors
@@ -222,10 +224,16 @@ def _json_path_key(key: str) -> str:
     return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _line_text(lines: list[bytes], line: int, fallback: str) -> str:
-    if 0 < line <= len(lines):
-        return lines[line - 1].rstrip(b"\r").decode("utf-8", errors="replace")
-    return fallback
+def _lines(path: Path, wanted: set[int]) -> dict[int, str]:
+    """The given (1-based) lines of a file, decoded leniently, read in one pass."""
+    found = {}
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number in wanted:
+                found[number] = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+                if len(found) == len(wanted):
+                    break
+    return found
 
 
 def _reason(error_type: str, line: int, message: str) -> str:

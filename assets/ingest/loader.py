@@ -116,8 +116,20 @@ def infer_kind(path: Path) -> Kind:
 # -- the per-file transaction ----------------------------------------------------------------
 
 
+#: enough of a file to tell its format, encoding and whether it is empty
+HEAD_BYTES = 64 * 1024
+
+
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def hash_file(path: Path) -> tuple[str, bytes]:
+    """(SHA-256 of the file, its first bytes), reading it in chunks: files can be gigabytes."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+        handle.seek(0)
+        return hashlib.file_digest(handle, "sha256").hexdigest(), head
 
 
 def _already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> list[tuple[str, str]]:
@@ -414,7 +426,7 @@ def ingest_file(
     expected = kind_named(kind) if kind else infer_kind(path)
     shown = str(path)
     try:
-        data = path.read_bytes()
+        sha, head = hash_file(path)
     except OSError as exc:
         # no bytes to hash: key the failure by its path so a later retry replaces it
         report = FileReport(
@@ -426,25 +438,24 @@ def ingest_file(
         )
         _record(conn, report, _now())
         return [report]
-    sha = file_sha256(data)
     previous = _already_loaded(conn, sha)
     if previous:
         return [FileReport(shown, sha, kind_name, status="unchanged") for kind_name, _ in previous]
     now = _now()
     base = FileReport(shown, sha, expected.name)
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
+    if len(head) < HEAD_BYTES and not head.strip(b"\xef\xbb\xbf \t\r\n"):
         base.status, base.error = "empty", "file is empty"
         _record(conn, base, now)
         return [base]
     try:
-        base.format = detect_format(path, data, fmt)
+        base.format = detect_format(path, head, fmt)
         options = ReadOptions(
             settings=settings,
             environment=environment,
             captured_at=captured_at,
             file_mtime=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC),
         )
-        batches = read_file(path, data, expected, base.format, options)
+        batches = read_file(path, head, expected, base.format, options)
     except (UnreadableFile, ValueError) as exc:
         base.status, base.error = "failed", str(exc)
         _record(conn, base, now)

@@ -281,12 +281,17 @@ def read_document(
 
 
 def read_file(
-    path: Path, data: bytes, kind: Kind, fmt: str, options: ReadOptions
+    path: Path, head: bytes, kind: Kind, fmt: str, options: ReadOptions
 ) -> list[RecordBatch]:
-    """Read one file into batches (usually one; an Argo CD export yields two kinds)."""
-    _check_text(data, path)
+    """Read one file into batches (usually one; an Argo CD export yields two kinds).
+
+    ``head`` is the start of the file: a CSV body is read by DuckDB from the path, other
+    formats are parsed whole.
+    """
+    _check_text(head, path)
     if fmt == "csv":
-        return [read_csv(path, data, kind, options)]
+        return [read_csv(path, head, kind, options)]
+    data = path.read_bytes()
     if fmt == "jsonl":
         return [read_jsonl(path, data, kind, options)]
     if fmt == "json":

@@ -461,7 +461,7 @@ def ingest_file(
         _record(conn, base, now)
         return [base]
     reports = []
-    deferred = pending if pending is not None else ([] if validator else None)
+    deferred = (pending if pending is not None else []) if validator else None
     in_transaction = False
     try:
         for batch in batches:

@@ -23,6 +23,11 @@ BENCHMARKS_FILE = Path(__file__).with_name("benchmarks.json")
 #: mean weekly deployments over the trailing window (DESIGN 6)
 TREND_THRESHOLD = 0.05
 WEEKLY_MARTS = ("delivery_weekly", "delivery_summary", "cadence", "release_windows", "batch_risk")
+#: marts that pair every deployment with each trailing window holding it, and how many such
+#: pairs one statement may hold (medians keep their values in memory): long ranges of busy
+#: weeks are rebuilt a few weeks at a time
+TRAILING_MARTS = ("delivery_summary", "release_windows", "batch_risk")
+WINDOW_PAIRS_PER_STATEMENT = 20_000_000
 TIERS = ("elite", "high", "medium", "low")
 
 
@@ -130,25 +135,50 @@ def changed_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> dt.dat
     return first
 
 
+def _chunks(
+    conn: duckdb.DuckDBPyConnection, table: str, weeks: WeekRange, settings: Settings
+) -> list[WeekRange]:
+    """The range split so one statement pairs at most WINDOW_PAIRS_PER_STATEMENT rows."""
+    if table not in TRAILING_MARTS or len(weeks.weeks) == 1:
+        return [weeks]
+    (rows,) = conn.execute(
+        "SELECT count(*) FROM staging.deployments WHERE environment = $production"
+        " AND started_at >= rh_local_midnight($first, $tz)"
+        " AND started_at < rh_local_midnight($last, $tz)",
+        {
+            "production": settings.environments.production,
+            "tz": settings.timezone,
+            "first": weeks.first - dt.timedelta(weeks=settings.metrics.trailing_weeks - 1),
+            "last": weeks.last + dt.timedelta(weeks=1),
+        },
+    ).fetchone()
+    per_week = max(1, rows // len(weeks.weeks))
+    budget = WINDOW_PAIRS_PER_STATEMENT // (per_week * settings.metrics.trailing_weeks)
+    size = min(max(1, budget), len(weeks.weeks))
+    starts = weeks.weeks[::size]
+    return [WeekRange(s, min(s + dt.timedelta(weeks=size - 1), weeks.last)) for s in starts]
+
+
 def rebuild_mart(
     conn: duckdb.DuckDBPyConnection, table: str, weeks: WeekRange, settings: Settings
 ) -> int:
     """Recompute ``marts.<table>`` for ``weeks`` (delete, then insert); return rows written."""
     if table not in WEEKLY_MARTS:
         raise ValueError(f"{table!r} is not a weekly mart")
-    params = {**delivery_params(settings), "week_from": weeks.first, "week_to": weeks.last}
+    select = read_sql(sql_file(__file__, table))
+    statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
+    span = {"week_from": weeks.first, "week_to": weeks.last}
     conn.begin()
     try:
         conn.execute(
-            f"DELETE FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
-            {"week_from": weeks.first, "week_to": weeks.last},
+            f"DELETE FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to", span
         )
-        select = read_sql(sql_file(__file__, table))
-        statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
-        conn.execute(statement, bound(select, params))
+        for chunk in _chunks(conn, table, weeks, settings):
+            params = {**delivery_params(settings), "week_from": chunk.first, "week_to": chunk.last}
+            conn.execute(statement, bound(select, params))
         (written,) = conn.execute(
             f"SELECT count(*) FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
-            {"week_from": weeks.first, "week_to": weeks.last},
+            span,
         ).fetchone()
         conn.commit()
     except Exception:

@@ -9,6 +9,7 @@ module holds the rules, so they can be tested on their own.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import fnmatch
 import json
@@ -16,7 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from assets.drift.versions import compare_versions, versions_between
+import semver
+
+from assets.drift.versions import classify_version, compare_versions, versions_between
 
 
 class DriftKind(StrEnum):
@@ -42,12 +45,57 @@ class State:
     config_hash: str | None = None
 
 
+def _precedence(value: semver.Version) -> tuple:
+    """A plain tuple ordered as SemVer 2.0 orders versions (fast to sort and bisect)."""
+    if value.prerelease is None:
+        return (value.major, value.minor, value.patch, 1, ())
+    parts = tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in value.prerelease.split(".")
+    )
+    return (value.major, value.minor, value.patch, 0, parts)
+
+
 @dataclass
 class ServiceHistory:
     """Per version of one service: first successful deployment, and the baseline's batches."""
 
     first_seen: dict[str, dt.datetime] = field(default_factory=dict)
     baseline_changes: dict[str, int | None] = field(default_factory=dict)
+    _between: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    _semver_index: list[tuple[tuple, str]] | None = field(default=None, repr=False)
+    _flavour: str | None = field(default=None, repr=False)
+
+    def versions_between(self, older: str, newer: str) -> list[str]:
+        """The baseline's versions after ``older`` up to ``newer`` (cached per pair).
+
+        When every baseline version is a semver of one flavour (the common case), a sorted
+        index answers by bisection; otherwise each candidate is compared.
+        """
+        if (older, newer) not in self._between:
+            self._between[older, newer] = self._indexed(older, newer)
+        return self._between[older, newer]
+
+    def _indexed(self, older: str, newer: str) -> list[str]:
+        ends = classify_version(older), classify_version(newer)
+        index = self._index()
+        if index and all(e.semver_value is not None and e.flavour == self._flavour for e in ends):
+            keys = [key for key, _ in index]
+            low = bisect.bisect_right(keys, _precedence(ends[0].semver_value))
+            high = bisect.bisect_right(keys, _precedence(ends[1].semver_value))
+            return [text for _, text in index[low:high]]
+        return versions_between(older, newer, self.baseline_changes, self.first_seen)
+
+    def _index(self) -> list[tuple[tuple, str]]:
+        if self._semver_index is None:
+            infos = [classify_version(v) for v in self.baseline_changes]
+            flavours = {info.flavour for info in infos}
+            if infos and len(flavours) == 1 and all(i.semver_value for i in infos):
+                self._flavour = flavours.pop()
+                self._semver_index = sorted((_precedence(i.semver_value), i.text) for i in infos)
+            else:
+                self._flavour, self._semver_index = None, []
+        return self._semver_index
 
 
 @dataclass(frozen=True)
@@ -126,9 +174,7 @@ def classify_drift(
         return Verdict(DriftKind.UNORDERED)
     if order > 0:
         return Verdict(DriftKind.AHEAD)
-    waiting = versions_between(
-        target.version, baseline.version, history.baseline_changes, history.first_seen
-    )
+    waiting = history.versions_between(target.version, baseline.version)
     changes = [history.baseline_changes.get(v) for v in waiting]
     known = [c for c in changes if c is not None]
     return Verdict(

@@ -54,3 +54,28 @@ def test_incremental_classification_equals_a_full_one(tmp_path):
     assert incremental == full
     reasons = {row[3] for row in full[0]}
     assert {"failed", "rolled_back_by_later_deploy", "incident_linked"} <= reasons
+
+
+def test_marts_rebuilt_a_week_at_a_time_equal_one_statement(tmp_path, monkeypatch):
+    from assets.delivery import marts
+
+    write_sample_organisation(tmp_path / "inbox", weeks=16, seed=3, end=END)
+    settings = parse_settings(
+        {"warehouse": str(tmp_path / "w.duckdb"), "inbox_dir": str(tmp_path / "inbox")}
+    )
+    with connect(settings.warehouse_path) as conn:
+        ingest_paths(conn, [settings.inbox_path], settings)
+        marts.load_benchmarks(conn)
+        classify_change_failures(conn, settings)
+        weeks = marts.data_weeks(conn, settings)
+        contents = {}
+        for budget in (marts.WINDOW_PAIRS_PER_STATEMENT, 1):  # one statement; one per week
+            monkeypatch.setattr(marts, "WINDOW_PAIRS_PER_STATEMENT", budget)
+            contents[budget] = {}
+            for table in marts.TRAILING_MARTS:
+                marts.rebuild_mart(conn, table, weeks, settings)
+                contents[budget][table] = conn.execute(
+                    f"SELECT * FROM marts.{table} ORDER BY ALL"
+                ).fetchall()
+        assert contents[1] == contents[marts.WINDOW_PAIRS_PER_STATEMENT]
+        assert len(contents[1]["delivery_summary"]) >= 16

@@ -253,3 +253,17 @@ def test_without_any_inventory_drift_is_judged_every_sunday(tmp_path):
     assert drift == [
         {"as_of": dt.date(2024, 5, 5), "drift_kind": "behind", "target_version": "2.0.0"}
     ]
+
+
+def test_indexed_versions_between_matches_the_general_rule():
+    from assets.drift.drift import ServiceHistory
+    from assets.drift.versions import versions_between
+
+    versions = [
+        "1.0.0", "1.1.0-rc.1", "1.1.0", "1.2.0", "1.10.0", "2.0.0-alpha", "2.0.0-alpha.1",
+        "2.0.0-alpha.beta", "2.0.0-beta.2", "2.0.0-beta.11", "2.0.0", "v2.0.1",
+    ]  # fmt: skip
+    history = ServiceHistory(baseline_changes=dict.fromkeys(versions, 1))
+    for older, newer in [("1.0.0", "2.0.0"), ("1.1.0-rc.1", "1.10.0"), ("2.0.0-alpha", "v2.0.1")]:
+        assert history.versions_between(older, newer) == versions_between(older, newer, versions)
+    assert history.versions_between("1.0.0", "1.2.0") == ["1.1.0-rc.1", "1.1.0", "1.2.0"]

@@ -1,4 +1,4 @@
-"""Loading one input file into the warehouse: parse, judge, quarantine, upsert, reconcile.
+"""Loading input files into the warehouse: find them, one transaction each, then the contract.
 
 Each file is one transaction. Its outcome is one ``raw.ingested_files`` row per kind of record
 it yielded, with ``rows_read = rows_accepted + rows_rejected + rows_duplicate`` asserted before
@@ -12,57 +12,26 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from assets.ingest.kinds import KINDS, STATUS_ALIASES, Kind, kind_named
-from assets.ingest.readers import (
-    ReadOptions,
-    RecordBatch,
-    UnreadableFile,
-    detect_format,
-    read_file,
+from assets.ingest.file_report import FileReport
+from assets.ingest.kinds import KINDS, Kind, kind_named
+from assets.ingest.readers import ReadOptions, UnreadableFile, detect_format, read_file
+from assets.ingest.staging import (
+    Candidates,
+    apply_reject_ratio,
+    drop_stage,
+    stage_batch,
+    write_batch,
 )
 from assets.settings import Settings
-from assets.warehouse import bound, read_sql, sql_file
-from data_contracts.sql import duplicate_state, key_expectation, row_reasons
 
 INPUT_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".yaml", ".yml"}
-_INTERNAL_COLUMNS = ("record_number", "reasons", "dedupe")
-
-
-@dataclass
-class FileReport:
-    """What happened to one (file, kind): the row written to ``raw.ingested_files``."""
-
-    path: str
-    file_sha256: str
-    kind: str
-    format: str | None = None
-    status: str = "loaded"  # loaded | empty | failed | unchanged
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    rows_duplicate: int = 0
-    rows_inserted: int = 0
-    rows_updated: int = 0
-    error: str | None = None
-    first_event_at: dt.datetime | None = None
-    last_event_at: dt.datetime | None = None
-    contract_status: str | None = None
-    contract_detail: dict[str, Any] | None = None
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "failed"
-
-    def reconciles(self) -> bool:
-        return self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
 
 
 #: validates several files' candidate rows of one kind: ``(frame, sql verdict)`` per file in,
@@ -70,16 +39,6 @@ class FileReport:
 ContractValidator = Callable[
     [Kind, Sequence[tuple[pa.Table, dict[int, list[str]]]]], list[tuple[str, dict[str, Any]]]
 ]
-
-
-@dataclass
-class _Candidates:
-    """A loaded file's candidate rows, kept for the contract check that follows the load."""
-
-    report: FileReport
-    kind: Kind
-    frame: pa.Table
-    verdict: dict[int, list[str]]
 
 
 # -- finding files ---------------------------------------------------------------------------
@@ -140,159 +99,6 @@ def _already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> list[tuple[str
     ).fetchall()
 
 
-def _alias_params(settings: Settings) -> dict[str, Any]:
-    def pair(name: str, mapping: dict[str, str]) -> dict[str, Any]:
-        keys = list(mapping)
-        return {f"{name}_keys": keys, f"{name}_values": [mapping[k] for k in keys]}
-
-    environment_aliases = {k.lower(): v for k, v in settings.environments.aliases.items()}
-    return {
-        **pair("service_alias", settings.services.aliases),
-        **pair("environment_alias", environment_aliases),
-        **pair("status_alias", STATUS_ALIASES),
-        **pair("team", settings.services.teams),
-        "source_timezone": settings.source_timezone,
-        "production_environment": settings.environments.production,
-    }
-
-
-def _columns_of(conn: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
-    """Column names of a table we own (the name is ours, never from input)."""
-    return [column[0] for column in conn.execute(f"SELECT * FROM {relation} LIMIT 0").description]
-
-
-def _judge(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, settings: Settings) -> None:
-    """Build temp table ``judged``: typed candidates, their reasons and duplicate state."""
-    kind = batch.kind
-    reasons = row_reasons(kind.suite)
-    candidates = read_sql(sql_file(__file__, kind.name))
-    query = (
-        f"CREATE OR REPLACE TEMP TABLE judged AS SELECT *, {reasons.expression} AS reasons,"
-        f" 'unique' AS dedupe FROM ({candidates})"
-    )
-    params = {**_alias_params(settings), **reasons.params}
-    conn.execute(query, bound(query, params))
-    key = key_expectation(kind.suite)
-    if key is None:
-        return
-    # only records whose key repeats within the file need ordering: usually there are none
-    columns = ", ".join(f'"{c}"' for c in kind.suite.key_columns)
-    conn.execute(
-        f"UPDATE judged SET dedupe = repeated.state FROM ("
-        f" SELECT record_number, {duplicate_state(kind.suite)} AS state FROM judged"
-        f" JOIN (SELECT {columns} FROM judged GROUP BY ALL HAVING count(*) > 1) USING ({columns})"
-        f") repeated WHERE judged.record_number = repeated.record_number"
-    )
-    shown = key.field if key.field in kind.fields else kind.suite.key_columns[0]
-    conn.execute(
-        "UPDATE judged SET reasons = list_append(reasons, $prefix"
-        f" || coalesce('''' || CAST(\"{shown}\" AS VARCHAR) || '''', 'null') || $suffix)"
-        " WHERE dedupe = 'conflict'",
-        {
-            "prefix": f"{key.reason}: {key.field}=",
-            "suffix": f" [{key.type}] (differs from an earlier record with the same key)",
-        },
-    )
-
-
-def _quarantine(
-    conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport, now: dt.datetime
-) -> None:
-    where = {"sha": report.file_sha256, "path": report.path, "kind": report.kind, "now": now}
-    conn.execute(
-        "INSERT INTO quarantine.rejected_rows"
-        f" SELECT $sha, $path, $kind, j.record_number, {batch.record_sql}, j.reasons, $now"
-        " FROM judged j JOIN raw_batch r USING (record_number)"
-        " WHERE j.dedupe <> 'duplicate' AND len(j.reasons) > 0 ORDER BY j.record_number",
-        {**where, **batch.record_params},
-    )
-    conn.execute(
-        "INSERT INTO quarantine.rejected_rows SELECT $sha, $path, $kind, record_number, record,"
-        " reasons, $now FROM parse_rejects ORDER BY record_number",
-        where,
-    )
-
-
-def _upsert(
-    conn: duckdb.DuckDBPyConnection,
-    batch: RecordBatch,
-    report: FileReport,
-    settings: Settings,
-    now: dt.datetime,
-) -> None:
-    """Insert new records, replace changed ones, leave identical ones; queue touched weeks."""
-    kind = batch.kind
-    table = f"staging.{kind.name}"
-    key = kind.suite.key_columns
-    join = " AND ".join(f's."{c}" = a."{c}"' for c in key)
-    event = kind.event_column
-    inserted, updated = conn.execute(
-        f"SELECT count(*) FILTER (WHERE s.row_hash IS NULL),"
-        f" count(*) FILTER (WHERE s.row_hash <> a.row_hash)"
-        f" FROM accepted a LEFT JOIN {table} s ON {join}"
-    ).fetchone()
-    if kind.name != "inventory":
-        conn.execute(
-            "INSERT INTO raw.pending_weeks"
-            f' SELECT DISTINCT rh_week(a."{event}", $tz), $now FROM accepted a'
-            f" LEFT JOIN {table} s ON {join} WHERE s.row_hash IS DISTINCT FROM a.row_hash"
-            f' UNION SELECT DISTINCT rh_week(s."{event}", $tz), $now FROM accepted a'
-            f" JOIN {table} s ON {join} WHERE s.row_hash <> a.row_hash",
-            {"tz": settings.timezone, "now": now},
-        )
-    conn.execute(
-        f"DELETE FROM {table} s USING accepted a WHERE {join} AND s.row_hash <> a.row_hash"
-    )
-    (accepted,) = conn.execute("SELECT count(*) FROM accepted").fetchone()
-    # records already there unchanged stay as they are; when none are, skip the anti-join
-    unchanged = (
-        "" if inserted == accepted else f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {join})"
-    )
-    conn.execute(
-        f"INSERT INTO {table} BY NAME SELECT a.*, $source AS source, $sha AS source_file,"
-        f" $now AS loaded_at FROM accepted a{unchanged}",
-        {"source": batch.source, "sha": report.file_sha256, "now": now},
-    )
-    report.rows_inserted, report.rows_updated = int(inserted), int(updated)
-    report.first_event_at, report.last_event_at = conn.execute(
-        f'SELECT min("{event}"), max("{event}") FROM accepted'
-    ).fetchone()
-
-
-def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport) -> None:
-    accepted, rejected, duplicate = conn.execute(
-        "SELECT count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) = 0),"
-        " count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) > 0),"
-        " count(*) FILTER (WHERE dedupe = 'duplicate') FROM judged"
-    ).fetchone()
-    (unparsed,) = conn.execute("SELECT count(*) FROM parse_rejects").fetchone()
-    report.rows_read = batch.records_read
-    report.rows_accepted = int(accepted)
-    report.rows_rejected = int(rejected) + int(unparsed)
-    report.rows_duplicate = int(duplicate)
-    codes = conn.execute(
-        "SELECT split_part(r, ':', 1) AS code, count(*) FROM ("
-        " SELECT reasons FROM judged WHERE dedupe <> 'duplicate'"
-        " UNION ALL SELECT reasons FROM parse_rejects), unnest(reasons) AS u(r)"
-        " GROUP BY code ORDER BY count(*) DESC, code"
-    ).fetchall()
-    report.reasons = {code: int(n) for code, n in codes}
-
-
-def _contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int, list[str]]]:
-    """Rows GX validates (every non-duplicate candidate) and the SQL verdict on them."""
-    frame = conn.execute(
-        "SELECT * EXCLUDE (reasons, dedupe, row_hash, extra) FROM judged WHERE dedupe = 'unique'"
-    ).to_arrow_table()
-    verdict = {
-        int(number): list(reasons)
-        for number, reasons in conn.execute(
-            "SELECT record_number, reasons FROM judged WHERE dedupe = 'unique' AND len(reasons) > 0"
-        ).fetchall()
-    }
-    return frame, verdict
-
-
 def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetime) -> None:
     row = asdict(report)
     row.pop("reasons")
@@ -312,26 +118,14 @@ def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetim
     )
 
 
-def _apply_reject_ratio(report: FileReport, settings: Settings) -> None:
-    """The feed-level rule: more than ``max_reject_ratio`` of a file rejected fails it."""
-    ratio = report.rows_rejected / report.rows_read if report.rows_read else 0.0
-    if ratio > settings.contracts.max_reject_ratio:
-        report.contract_status = "failed"
-        report.contract_detail = {
-            **(report.contract_detail or {}),
-            "reject_ratio": round(ratio, 4),
-            "max_reject_ratio": settings.contracts.max_reject_ratio,
-        }
-
-
 def check_contracts(
     conn: duckdb.DuckDBPyConnection,
-    pending: list[_Candidates],
+    pending: list[Candidates],
     validator: ContractValidator,
     settings: Settings,
 ) -> None:
     """Validate the loaded files' candidate rows (one call per kind) and record the verdicts."""
-    by_kind: dict[str, list[_Candidates]] = {}
+    by_kind: dict[str, list[Candidates]] = {}
     for item in pending:
         by_kind.setdefault(item.kind.name, []).append(item)
     for items in by_kind.values():
@@ -339,7 +133,7 @@ def check_contracts(
         for item, (status, detail) in zip(items, verdicts, strict=True):
             report = item.report
             report.contract_status, report.contract_detail = status, detail
-            _apply_reject_ratio(report, settings)
+            apply_reject_ratio(report, settings)
             conn.execute(
                 "UPDATE raw.ingested_files SET contract_status = $status,"
                 " contract_detail = $detail WHERE file_sha256 = $sha AND kind = $kind",
@@ -353,58 +147,6 @@ def check_contracts(
     pending.clear()
 
 
-def _stage_batch(
-    conn: duckdb.DuckDBPyConnection,
-    batch: RecordBatch,
-    report: FileReport,
-    settings: Settings,
-    pending: list[_Candidates] | None,
-) -> None:
-    """Read and judge a batch into temp tables; nothing persistent changes here."""
-    batch.materialize(conn)
-    _judge(conn, batch, settings)
-    _count(conn, batch, report)
-    judged = set(_columns_of(conn, "judged"))
-    columns = ", ".join(
-        f'"{c}"' for c in _columns_of(conn, f"staging.{batch.kind.name}") if c in judged
-    )
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {columns} FROM judged"
-        " WHERE dedupe = 'unique' AND len(reasons) = 0"
-    )
-    if not report.reconciles():
-        raise AssertionError(
-            f"{report.path}: rows_read {report.rows_read} != accepted {report.rows_accepted}"
-            f" + rejected {report.rows_rejected} + duplicate {report.rows_duplicate}"
-        )
-    if report.rows_read == 0:
-        report.status, report.error = "empty", "no records (header only or empty list)"
-    report.contract_status = "not_run"
-    if pending is not None and report.rows_read:
-        frame, verdict = _contract_frame(conn)
-        pending.append(_Candidates(report, batch.kind, frame, verdict))
-        report.contract_status = "pending"
-    _apply_reject_ratio(report, settings)
-
-
-def _write_batch(
-    conn: duckdb.DuckDBPyConnection,
-    batch: RecordBatch,
-    report: FileReport,
-    settings: Settings,
-    now: dt.datetime,
-) -> None:
-    """Quarantine, upsert and record a staged batch (inside the file's transaction)."""
-    _quarantine(conn, batch, report, now)
-    _upsert(conn, batch, report, settings, now)
-    _record(conn, report, now)
-
-
-def _drop_stage(conn: duckdb.DuckDBPyConnection) -> None:
-    for table in ("raw_batch", "parse_rejects", "judged", "accepted"):
-        conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
-
-
 def ingest_file(
     conn: duckdb.DuckDBPyConnection,
     path: Path,
@@ -415,7 +157,7 @@ def ingest_file(
     environment: str | None = None,
     captured_at: str | None = None,
     validator: ContractValidator | None = None,
-    pending: list[_Candidates] | None = None,
+    pending: list[Candidates] | None = None,
 ) -> list[FileReport]:
     """Load one file in one transaction; return one report per kind of record it held.
 
@@ -468,25 +210,26 @@ def ingest_file(
             report = FileReport(shown, sha, batch.kind.name, format=batch.format)
             # the first batch is staged before the transaction opens: reading temp tables
             # written inside a transaction is markedly slower for large files
-            _stage_batch(conn, batch, report, settings, deferred)
+            stage_batch(conn, batch, report, settings, deferred)
             if not in_transaction:
                 conn.begin()
                 in_transaction = True
-            _write_batch(conn, batch, report, settings, now)
-            _drop_stage(conn)
+            write_batch(conn, batch, report, settings, now)
+            _record(conn, report, now)
+            drop_stage(conn)
             reports.append(report)
         conn.commit()
     except UnreadableFile as exc:
         if in_transaction:
             conn.rollback()
-        _drop_stage(conn)
+        drop_stage(conn)
         base.status, base.error = "failed", str(exc)
         _record(conn, base, now)
         return [base]
     except Exception as exc:
         if in_transaction:
             conn.rollback()
-        _drop_stage(conn)
+        drop_stage(conn)
         raise RuntimeError(f"{path}: loading failed and was rolled back: {exc}") from exc
     if validator and pending is None and deferred:
         check_contracts(conn, deferred, validator, settings)
@@ -514,7 +257,7 @@ def ingest_paths(
     The contract check of record runs once per kind after all files are loaded.
     """
     reports: list[FileReport] = []
-    pending: list[_Candidates] = []
+    pending: list[Candidates] = []
     for path in expand_paths(paths):
         try:
             loaded = ingest_file(
@@ -550,3 +293,6 @@ def ingest_inbox(
     if not folder.is_dir():
         return []
     return ingest_paths(conn, [folder], settings, kind=kind, validator=validator)
+
+
+__all__ = ["FileReport", "ingest_file", "ingest_inbox", "ingest_paths"]

@@ -1,0 +1,251 @@
+"""Staging one batch: judge its rows against the contract, then quarantine and upsert them.
+
+``stage_batch`` reads a batch into temp tables and judges it (nothing persistent changes);
+``write_batch`` then writes quarantine and staging inside the file's transaction. The temp
+tables: ``raw_batch`` and ``parse_rejects`` (from the batch), ``judged`` (typed candidates,
+their reasons, their duplicate state) and ``accepted`` (the rows bound for staging).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from assets.ingest.batches import RecordBatch
+from assets.ingest.file_report import FileReport
+from assets.ingest.kinds import STATUS_ALIASES, Kind
+from assets.settings import Settings
+from assets.warehouse import bound, read_sql, sql_file
+from data_contracts.sql import duplicate_state, key_expectation, row_reasons
+
+STAGE_TABLES = ("raw_batch", "parse_rejects", "judged", "accepted")
+
+
+@dataclass
+class Candidates:
+    """A loaded file's candidate rows, kept for the contract check that follows the load."""
+
+    report: FileReport
+    kind: Kind
+    frame: pa.Table
+    verdict: dict[int, list[str]]
+
+
+def _alias_params(settings: Settings) -> dict[str, Any]:
+    def pair(name: str, mapping: dict[str, str]) -> dict[str, Any]:
+        keys = list(mapping)
+        return {f"{name}_keys": keys, f"{name}_values": [mapping[k] for k in keys]}
+
+    environment_aliases = {k.lower(): v for k, v in settings.environments.aliases.items()}
+    return {
+        **pair("service_alias", settings.services.aliases),
+        **pair("environment_alias", environment_aliases),
+        **pair("status_alias", STATUS_ALIASES),
+        **pair("team", settings.services.teams),
+        "source_timezone": settings.source_timezone,
+        "production_environment": settings.environments.production,
+    }
+
+
+def _columns_of(conn: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    """Column names of a table we own (the name is ours, never from input)."""
+    return [column[0] for column in conn.execute(f"SELECT * FROM {relation} LIMIT 0").description]
+
+
+def _judge(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, settings: Settings) -> None:
+    """Build temp table ``judged``: typed candidates, their reasons and duplicate state."""
+    kind = batch.kind
+    reasons = row_reasons(kind.suite)
+    candidates = read_sql(sql_file(__file__, kind.name))
+    query = (
+        f"CREATE OR REPLACE TEMP TABLE judged AS SELECT *, {reasons.expression} AS reasons,"
+        f" 'unique' AS dedupe FROM ({candidates})"
+    )
+    params = {**_alias_params(settings), **reasons.params}
+    conn.execute(query, bound(query, params))
+    key = key_expectation(kind.suite)
+    if key is None:
+        return
+    # only records whose key repeats within the file need ordering: usually there are none
+    columns = ", ".join(f'"{c}"' for c in kind.suite.key_columns)
+    conn.execute(
+        f"UPDATE judged SET dedupe = repeated.state FROM ("
+        f" SELECT record_number, {duplicate_state(kind.suite)} AS state FROM judged"
+        f" JOIN (SELECT {columns} FROM judged GROUP BY ALL HAVING count(*) > 1) USING ({columns})"
+        f") repeated WHERE judged.record_number = repeated.record_number"
+    )
+    shown = key.field if key.field in kind.fields else kind.suite.key_columns[0]
+    conn.execute(
+        "UPDATE judged SET reasons = list_append(reasons, $prefix"
+        f" || coalesce('''' || CAST(\"{shown}\" AS VARCHAR) || '''', 'null') || $suffix)"
+        " WHERE dedupe = 'conflict'",
+        {
+            "prefix": f"{key.reason}: {key.field}=",
+            "suffix": f" [{key.type}] (differs from an earlier record with the same key)",
+        },
+    )
+
+
+def _quarantine(
+    conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport, now: dt.datetime
+) -> None:
+    where = {"sha": report.file_sha256, "path": report.path, "kind": report.kind, "now": now}
+    conn.execute(
+        "INSERT INTO quarantine.rejected_rows"
+        f" SELECT $sha, $path, $kind, j.record_number, {batch.record_sql}, j.reasons, $now"
+        " FROM judged j JOIN raw_batch r USING (record_number)"
+        " WHERE j.dedupe <> 'duplicate' AND len(j.reasons) > 0 ORDER BY j.record_number",
+        {**where, **batch.record_params},
+    )
+    conn.execute(
+        "INSERT INTO quarantine.rejected_rows SELECT $sha, $path, $kind, record_number, record,"
+        " reasons, $now FROM parse_rejects ORDER BY record_number",
+        where,
+    )
+
+
+def _upsert(
+    conn: duckdb.DuckDBPyConnection,
+    batch: RecordBatch,
+    report: FileReport,
+    settings: Settings,
+    now: dt.datetime,
+) -> None:
+    """Insert new records, replace changed ones, leave identical ones; queue touched weeks."""
+    kind = batch.kind
+    table = f"staging.{kind.name}"
+    key = kind.suite.key_columns
+    join = " AND ".join(f's."{c}" = a."{c}"' for c in key)
+    event = kind.event_column
+    inserted, updated = conn.execute(
+        f"SELECT count(*) FILTER (WHERE s.row_hash IS NULL),"
+        f" count(*) FILTER (WHERE s.row_hash <> a.row_hash)"
+        f" FROM accepted a LEFT JOIN {table} s ON {join}"
+    ).fetchone()
+    if kind.name != "inventory":
+        conn.execute(
+            "INSERT INTO raw.pending_weeks"
+            f' SELECT DISTINCT rh_week(a."{event}", $tz), $now FROM accepted a'
+            f" LEFT JOIN {table} s ON {join} WHERE s.row_hash IS DISTINCT FROM a.row_hash"
+            f' UNION SELECT DISTINCT rh_week(s."{event}", $tz), $now FROM accepted a'
+            f" JOIN {table} s ON {join} WHERE s.row_hash <> a.row_hash",
+            {"tz": settings.timezone, "now": now},
+        )
+    conn.execute(
+        f"DELETE FROM {table} s USING accepted a WHERE {join} AND s.row_hash <> a.row_hash"
+    )
+    (accepted,) = conn.execute("SELECT count(*) FROM accepted").fetchone()
+    # records already there unchanged stay as they are; when none are, skip the anti-join
+    unchanged = (
+        "" if inserted == accepted else f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {join})"
+    )
+    conn.execute(
+        f"INSERT INTO {table} BY NAME SELECT a.*, $source AS source, $sha AS source_file,"
+        f" $now AS loaded_at FROM accepted a{unchanged}",
+        {"source": batch.source, "sha": report.file_sha256, "now": now},
+    )
+    report.rows_inserted, report.rows_updated = int(inserted), int(updated)
+    report.first_event_at, report.last_event_at = conn.execute(
+        f'SELECT min("{event}"), max("{event}") FROM accepted'
+    ).fetchone()
+
+
+def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport) -> None:
+    accepted, rejected, duplicate = conn.execute(
+        "SELECT count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) = 0),"
+        " count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) > 0),"
+        " count(*) FILTER (WHERE dedupe = 'duplicate') FROM judged"
+    ).fetchone()
+    (unparsed,) = conn.execute("SELECT count(*) FROM parse_rejects").fetchone()
+    report.rows_read = batch.records_read
+    report.rows_accepted = int(accepted)
+    report.rows_rejected = int(rejected) + int(unparsed)
+    report.rows_duplicate = int(duplicate)
+    codes = conn.execute(
+        "SELECT split_part(r, ':', 1) AS code, count(*) FROM ("
+        " SELECT reasons FROM judged WHERE dedupe <> 'duplicate'"
+        " UNION ALL SELECT reasons FROM parse_rejects), unnest(reasons) AS u(r)"
+        " GROUP BY code ORDER BY count(*) DESC, code"
+    ).fetchall()
+    report.reasons = {code: int(n) for code, n in codes}
+
+
+def _contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int, list[str]]]:
+    """Rows GX validates (every non-duplicate candidate) and the SQL verdict on them."""
+    frame = conn.execute(
+        "SELECT * EXCLUDE (reasons, dedupe, row_hash, extra) FROM judged WHERE dedupe = 'unique'"
+    ).to_arrow_table()
+    verdict = {
+        int(number): list(reasons)
+        for number, reasons in conn.execute(
+            "SELECT record_number, reasons FROM judged WHERE dedupe = 'unique' AND len(reasons) > 0"
+        ).fetchall()
+    }
+    return frame, verdict
+
+
+def apply_reject_ratio(report: FileReport, settings: Settings) -> None:
+    """The feed-level rule: more than ``max_reject_ratio`` of a file rejected fails it."""
+    ratio = report.rows_rejected / report.rows_read if report.rows_read else 0.0
+    if ratio > settings.contracts.max_reject_ratio:
+        report.contract_status = "failed"
+        report.contract_detail = {
+            **(report.contract_detail or {}),
+            "reject_ratio": round(ratio, 4),
+            "max_reject_ratio": settings.contracts.max_reject_ratio,
+        }
+
+
+def stage_batch(
+    conn: duckdb.DuckDBPyConnection,
+    batch: RecordBatch,
+    report: FileReport,
+    settings: Settings,
+    pending: list[Candidates] | None,
+) -> None:
+    """Read and judge a batch into temp tables; nothing persistent changes here."""
+    batch.materialize(conn)
+    _judge(conn, batch, settings)
+    _count(conn, batch, report)
+    judged = set(_columns_of(conn, "judged"))
+    columns = ", ".join(
+        f'"{c}"' for c in _columns_of(conn, f"staging.{batch.kind.name}") if c in judged
+    )
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {columns} FROM judged"
+        " WHERE dedupe = 'unique' AND len(reasons) = 0"
+    )
+    if not report.reconciles():
+        raise AssertionError(
+            f"{report.path}: rows_read {report.rows_read} != accepted {report.rows_accepted}"
+            f" + rejected {report.rows_rejected} + duplicate {report.rows_duplicate}"
+        )
+    if report.rows_read == 0:
+        report.status, report.error = "empty", "no records (header only or empty list)"
+    report.contract_status = "not_run"
+    if pending is not None and report.rows_read:
+        frame, verdict = _contract_frame(conn)
+        pending.append(Candidates(report, batch.kind, frame, verdict))
+        report.contract_status = "pending"
+    apply_reject_ratio(report, settings)
+
+
+def write_batch(
+    conn: duckdb.DuckDBPyConnection,
+    batch: RecordBatch,
+    report: FileReport,
+    settings: Settings,
+    now: dt.datetime,
+) -> None:
+    """Quarantine and upsert a staged batch (inside the file's transaction)."""
+    _quarantine(conn, batch, report, now)
+    _upsert(conn, batch, report, settings, now)
+
+
+def drop_stage(conn: duckdb.DuckDBPyConnection) -> None:
+    for table in STAGE_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{table}")

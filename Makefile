@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 VENV_STAMP := .venv/.synced
 RH := .venv/bin/release-health
 
-.PHONY: demo test lint format dev bench install chromium clean
+.PHONY: demo test lint format dev bench bench-large install chromium clean
 
 demo: $(VENV_STAMP)
 	$(RH) demo
@@ -29,6 +29,9 @@ dev: $(VENV_STAMP)
 
 bench: $(VENV_STAMP)
 	.venv/bin/python benchmarks/run.py
+
+bench-large: $(VENV_STAMP)
+	.venv/bin/python benchmarks/run.py --large
 
 install: $(VENV_STAMP)
 

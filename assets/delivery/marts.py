@@ -224,9 +224,7 @@ def stale_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRang
 def queue_weeks(conn: duckdb.DuckDBPyConnection, weeks: WeekRange) -> None:
     """Queue every week of the range, as if all their facts had changed (a backfill)."""
     conn.execute(
-        "INSERT INTO raw.pending_weeks SELECT CAST(g.week AS DATE), now()"
-        " FROM generate_series(CAST($first AS TIMESTAMP), CAST($last AS TIMESTAMP),"
-        " INTERVAL 7 DAY) AS g(week)",
+        "INSERT INTO raw.pending_weeks SELECT week_start, now() FROM rh_weeks($first, $last)",
         {"first": weeks.first, "last": weeks.last},
     )
 

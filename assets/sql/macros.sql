@@ -28,6 +28,14 @@ CREATE OR REPLACE TEMP MACRO rh_alias(x, alias_keys, alias_values) AS
 CREATE OR REPLACE TEMP MACRO rh_week(ts, tz) AS
     CAST(date_trunc('week', timezone(tz, ts)) AS DATE);
 
+-- One row per week start (Mondays) from first_week to last_week inclusive; none when
+-- first_week comes after last_week.
+CREATE OR REPLACE TEMP MACRO rh_weeks(first_week, last_week) AS TABLE
+    SELECT CAST(g.week AS DATE) AS week_start
+    FROM generate_series(
+        CAST(first_week AS TIMESTAMP), CAST(last_week AS TIMESTAMP), INTERVAL 7 DAY
+    ) AS g(week);
+
 -- Local calendar day of ts in tz.
 CREATE OR REPLACE TEMP MACRO rh_day(ts, tz) AS CAST(timezone(tz, ts) AS DATE);
 

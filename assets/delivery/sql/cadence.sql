@@ -9,13 +9,9 @@ WITH team_weeks AS (
 ),
 first_weeks AS (SELECT team, min(week_start) AS first_week FROM team_weeks GROUP BY ALL),
 series AS (
-    SELECT f.team, CAST(g.week AS DATE) AS week_start
+    SELECT f.team, w.week_start
     FROM first_weeks f,
-        generate_series(
-            CAST(greatest(f.first_week, $week_from - 7 * ($trailing - 1)) AS TIMESTAMP),
-            CAST($week_to AS TIMESTAMP),
-            INTERVAL 7 DAY
-        ) AS g(week)
+        rh_weeks(greatest(f.first_week, $week_from - 7 * ($trailing - 1)), $week_to) w
 ),
 filled AS (
     SELECT

@@ -26,13 +26,9 @@ first_weeks AS (
 ),
 -- every week of every scope from its first week (or the window start) to $week_to
 scope_weeks AS (
-    SELECT f.scope, CAST(g.week AS DATE) AS week_start
+    SELECT f.scope, w.week_start
     FROM first_weeks f,
-        generate_series(
-            CAST(greatest(f.first_week, $week_from - 7 * ($trailing - 1)) AS TIMESTAMP),
-            CAST($week_to AS TIMESTAMP),
-            INTERVAL 7 DAY
-        ) AS g(week)
+        rh_weeks(greatest(f.first_week, $week_from - 7 * ($trailing - 1)), $week_to) w
     WHERE f.first_week IS NOT NULL
 ),
 weekly AS (

@@ -20,13 +20,8 @@ span AS (
     GROUP BY ALL
 ),
 grid AS (
-    SELECT s.service, s.team, CAST(g.week AS DATE) AS week_start
-    FROM span s,
-        generate_series(
-            CAST(greatest(s.first_week, $week_from) AS TIMESTAMP),
-            CAST(least(s.last_week, $week_to) AS TIMESTAMP),
-            INTERVAL 7 DAY
-        ) AS g(week)
+    SELECT s.service, s.team, w.week_start
+    FROM span s, rh_weeks(greatest(s.first_week, $week_from), least(s.last_week, $week_to)) w
 ),
 weekly AS (
     SELECT

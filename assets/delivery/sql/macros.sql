@@ -88,11 +88,9 @@ CREATE OR REPLACE TEMP MACRO rh_tier_rank(tier) AS
 CREATE OR REPLACE TEMP MACRO rh_trailing_deployments(
     tz, production, bh_days, bh_start, bh_end, week_from, week_to, window_weeks
 ) AS TABLE
-    SELECT CAST(g.week AS DATE) AS window_week, f.*
-    FROM generate_series(
-        CAST(week_from AS TIMESTAMP), CAST(week_to AS TIMESTAMP), INTERVAL 7 DAY
-    ) AS g(week)
+    SELECT w.week_start AS window_week, f.*
+    FROM rh_weeks(week_from, week_to) w
     JOIN rh_production_deployments(
         tz, production, bh_days, bh_start, bh_end,
         rh_local_midnight(week_from - 7 * (window_weeks - 1), tz), rh_local_midnight(week_to + 7, tz)
-    ) f ON f.week_start BETWEEN CAST(g.week AS DATE) - 7 * (window_weeks - 1) AND CAST(g.week AS DATE);
+    ) f ON f.week_start BETWEEN w.week_start - 7 * (window_weeks - 1) AND w.week_start;

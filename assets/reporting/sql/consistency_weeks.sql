@@ -1,12 +1,6 @@
 -- Per week (the $weeks weeks to this one): services drifting unexpectedly on the week's last
 -- as-of day, and the median promotion lag of versions that reached production that week.
-WITH weeks AS (
-    SELECT CAST(g.week AS DATE) AS week_start
-    FROM generate_series(
-        CAST($week_start - 7 * ($weeks - 1) AS TIMESTAMP), CAST($week_start AS TIMESTAMP),
-        INTERVAL 7 DAY
-    ) AS g(week)
-),
+WITH weeks AS (SELECT week_start FROM rh_weeks($week_start - 7 * ($weeks - 1), $week_start)),
 last_days AS (
     SELECT w.week_start, max(d.as_of) AS as_of
     FROM weeks w JOIN marts.drift d ON d.as_of BETWEEN w.week_start AND w.week_start + 6

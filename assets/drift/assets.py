@@ -7,32 +7,30 @@ from assets.settings import Settings
 from assets.warehouse import Warehouse
 
 _DEPS = [dg.AssetKey(["staging", "inventory"]), dg.AssetKey(["staging", "deployments"])]
+
+
+def _mart(table: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        ["marts", table], group_name="drift", deps=_DEPS, kinds={"duckdb"}, description=description
+    )
+
+
 DRIFT_SPECS = [
-    dg.AssetSpec(
-        ["marts", "environment_matrix"],
-        group_name="drift",
-        deps=_DEPS,
-        kinds={"duckdb"},
-        description="Per snapshot day, service and environment of the chain: the version it "
-        "runs (latest inventory capture, or the last successful deployment where an environment "
-        "has no inventory), its digest and since when.",
+    _mart(
+        "environment_matrix",
+        "Per snapshot day, service and environment of the chain: the version it runs (latest "
+        "inventory capture, or the last successful deployment where an environment has no "
+        "inventory), its digest and since when.",
     ),
-    dg.AssetSpec(
-        ["marts", "drift"],
-        group_name="drift",
-        deps=_DEPS,
-        kinds={"duckdb"},
-        description="Per snapshot day and service: production against the baseline — drift "
-        "kind, versions behind, pending changes, drift since and age, expected and why.",
+    _mart(
+        "drift",
+        "Per snapshot day and service: production against the baseline — drift kind, versions "
+        "behind, pending changes, drift since and age, expected and why.",
     ),
-    dg.AssetSpec(
-        ["marts", "promotion_lag"],
-        group_name="drift",
-        deps=_DEPS,
-        kinds={"duckdb"},
-        description="Per service and version: first arrival in the baseline and in production, "
-        "the lag, and whether it was promoted, is in flight, was skipped or bypassed the "
-        "baseline.",
+    _mart(
+        "promotion_lag",
+        "Per service and version: first arrival in the baseline and in production, the lag, and "
+        "whether it was promoted, is in flight, was skipped or bypassed the baseline.",
     ),
 ]
 

@@ -21,7 +21,13 @@ import pyarrow as pa
 
 from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import KINDS, Kind, kind_named
-from assets.ingest.readers import ReadOptions, UnreadableFile, detect_format, read_file
+from assets.ingest.readers import (
+    EXTENSIONS,
+    ReadOptions,
+    UnreadableFile,
+    detect_format,
+    read_file,
+)
 from assets.ingest.staging import (
     Candidates,
     apply_reject_ratio,
@@ -31,7 +37,7 @@ from assets.ingest.staging import (
 )
 from assets.settings import Settings
 
-INPUT_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".yaml", ".yml"}
+INPUT_SUFFIXES = frozenset(EXTENSIONS)
 
 
 #: validates several files' candidate rows of one kind: ``(frame, sql verdict)`` per file in,

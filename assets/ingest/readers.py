@@ -149,14 +149,6 @@ def batch_from_records(
     return ArrowBatch(kind, fmt, source, table=pa.table(arrays), rejects=rejects or [])
 
 
-def read_csv(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> RecordBatch:
-    """A CSV file: its header is checked now, its body read by DuckDB when loaded."""
-    return CsvBatch.open(path, data, kind, options.settings.column_map)
-
-
-# -- JSON Lines, JSON, YAML ------------------------------------------------------------------
-
-
 def read_jsonl(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> RecordBatch:
     """One JSON object per line; blank lines are skipped, every other line is a record."""
     records: list[tuple[int, Mapping[str, Any]]] = []
@@ -290,7 +282,8 @@ def read_file(
     """
     _check_text(head, path)
     if fmt == "csv":
-        return [read_csv(path, head, kind, options)]
+        # the header is checked now; DuckDB reads the body when the batch is loaded
+        return [CsvBatch.open(path, head, kind, options.settings.column_map)]
     data = path.read_bytes()
     if fmt == "jsonl":
         return [read_jsonl(path, data, kind, options)]

@@ -13,9 +13,9 @@ import pandas as pd
 
 from assets.delivery.marts import BENCHMARKS_FILE, WeekRange, data_weeks, delivery_params, week_of
 from assets.reporting.definitions import report_definitions
-from assets.reporting.environment import build_environment_section, consistency_cards
+from assets.reporting.environment import build_environment_section, consistency_cards, report_frame
 from assets.settings import Settings
-from assets.warehouse import query_frame, read_sql, sql_file
+from assets.warehouse import read_sql, sql_file
 from reports.model import ArchiveEntry, KpiCard, TierBand, WeeklyReport
 
 SPARKLINE_WEEKS = 12
@@ -51,10 +51,6 @@ def default_report_week(
         return None
     last_complete = week_of(today) - dt.timedelta(weeks=1)
     return min(last_complete, weeks.last)
-
-
-def _frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    return query_frame(conn, sql_file(__file__, name), params)
 
 
 def _value(frame: pd.DataFrame, column: str, row: int = -1) -> float | None:
@@ -160,11 +156,13 @@ def build_weekly_report(
         "per_service": RECENT_DEPLOYS_PER_SERVICE,
         "chain": list(settings.environments.chain),
     }
-    org_weeks = _frame(conn, "org_weeks", params)
+    org_weeks = report_frame(conn, "org_weeks", params)
     this_week = org_weeks[org_weeks["week_start"] == pd.Timestamp(week_start)]
     deployments = int(this_week["deployments"].iloc[0]) if not this_week.empty else 0
-    problems = _frame(conn, "problem_services", params)
-    recent = _frame(conn, "recent_deploys", {**params, "services": problems["service"].tolist()})
+    problems = report_frame(conn, "problem_services", params)
+    recent = report_frame(
+        conn, "recent_deploys", {**params, "services": problems["service"].tolist()}
+    )
     span = data_weeks(conn, settings)
     (freshness,) = conn.execute(read_sql(sql_file(__file__, "freshness"))).fetchone()
     return WeeklyReport(
@@ -183,22 +181,22 @@ def build_weekly_report(
             kpi_cards(org_weeks, week_start)
             + consistency_cards(conn, settings, week_start, SPARKLINE_WEEKS)
         ),
-        input_files=_inbox_relative(_frame(conn, "input_files", params), "path", settings),
-        trend=_frame(conn, "team_trend", params),
+        input_files=_inbox_relative(report_frame(conn, "input_files", params), "path", settings),
+        trend=report_frame(conn, "team_trend", params),
         trend_mean=org_weeks[["week_start", "rolling_4w_mean"]],
         org_weeks=org_weeks,
         cfr_bands=cfr_bands(benchmarks, settings.metrics.benchmark),
-        calendar=_frame(conn, "calendar", params),
-        cadence=_frame(conn, "cadence", params),
+        calendar=report_frame(conn, "calendar", params),
+        cadence=report_frame(conn, "cadence", params),
         release_windows=_mart_week(conn, "release_windows", week_start),
         batch_risk=_mart_week(conn, "batch_risk", week_start),
         environment=build_environment_section(conn, settings, week_start, TREND_WEEKS),
         problem_services=problems,
         recent_deploys=recent,
         rejection_reasons=_inbox_relative(
-            _frame(conn, "rejection_reasons", params), "example", settings
+            report_frame(conn, "rejection_reasons", params), "example", settings
         ),
-        unknown_environments=_frame(conn, "unknown_environments", params),
+        unknown_environments=report_frame(conn, "unknown_environments", params),
         lead_time_excluded=int(_value(this_week, "lead_time_excluded") or 0),
         definitions=report_definitions(settings, benchmarks),
     )
@@ -253,7 +251,7 @@ def archive_entries(conn: duckdb.DuckDBPyConnection, reports_dir: Path) -> list[
             published[parse_iso_week(folder.name)] = folder.name
     if not published:
         return []
-    rows = _frame(conn, "archive", {"weeks": sorted(published)})
+    rows = report_frame(conn, "archive", {"weeks": sorted(published)})
     by_week = {row["week_start"].date(): row for _, row in rows.iterrows()}
     entries = []
     for week_start in sorted(published, reverse=True):

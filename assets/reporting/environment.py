@@ -17,7 +17,10 @@ from reports.model import EnvironmentSection, KpiCard
 _SAME_VERSION_KINDS = {"config", "dependency", "mutable_tag"}
 
 
-def _frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+def report_frame(
+    conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+) -> pd.DataFrame:
+    """The result of ``assets/reporting/sql/<name>.sql`` as a frame."""
     return query_frame(conn, sql_file(__file__, name), params)
 
 
@@ -59,18 +62,18 @@ def build_environment_section(
         return section
     params["as_of"] = as_of
     section.as_of = as_of
-    matrix = _frame(conn, "environment_matrix", params)
+    matrix = report_frame(conn, "environment_matrix", params)
     matrix["relation"] = [
         relation(row, environments.production, environments.baseline)
         for _, row in matrix.iterrows()
     ]
     section.matrix = matrix[["service", "environment", "version", "relation", "since"]]
-    section.drift = _frame(conn, "drift_list", params)
-    section.aging = _frame(conn, "drift_aging", params)
-    changes = _frame(conn, "drift_changes", params)
+    section.drift = report_frame(conn, "drift_list", params)
+    section.aging = report_frame(conn, "drift_aging", params)
+    changes = report_frame(conn, "drift_changes", params)
     section.opened = changes[changes["change"] == "opened"].drop(columns="change")
     section.closed = changes[changes["change"] == "closed"].drop(columns="change")
-    lags = _frame(conn, "promotion_lag", params)
+    lags = report_frame(conn, "promotion_lag", params)
     section.promotion_lag = lags[["service", "version", "lag_hours", "state"]]
     section.bypassed = lags[lags["state"] == "bypassed_baseline"][
         ["service", "version", "production_at"]
@@ -82,7 +85,7 @@ def consistency_cards(
     conn: duckdb.DuckDBPyConnection, settings: Settings, week_start: dt.date, weeks: int
 ) -> list[KpiCard]:
     """The 'median promotion lag' (faster) and 'services drifting unexpectedly' cards."""
-    series = _frame(
+    series = report_frame(
         conn,
         "consistency_weeks",
         {"week_start": week_start, "weeks": weeks, "tz": settings.timezone},

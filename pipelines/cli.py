@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 import time
@@ -328,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataProblem as exc:
         _say(f"release-health: {exc}")
         return EXIT_DATA
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         _say("release-health: interrupted")
         return EXIT_DATA

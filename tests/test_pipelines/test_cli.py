@@ -84,3 +84,18 @@ def test_argument_errors_exit_2():
     )
     assert result.returncode == 2
     assert "the following arguments are required: PATH" in result.stderr
+
+
+def test_a_closed_pipe_ends_quietly(workspace):
+    (workspace / "deployments.csv").write_text(GOOD)
+    assert main(["ingest", "deployments.csv", "--kind", "deployments", "--no-contract-check"]) == 0
+    result = subprocess.run(
+        f"{sys.executable} -m pipelines.cli status | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=workspace,
+        env={"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.stdout.startswith("warehouse")
+    assert "BrokenPipeError" not in result.stderr

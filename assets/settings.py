@@ -6,6 +6,7 @@ The file itself is read once, in ``pipelines.config``; everything else receives 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -151,11 +152,47 @@ class ArgoCD(_Section):
 
 class Contracts(_Section):
     max_reject_ratio: float = Field(default=0.5, ge=0, le=1)
+    #: timestamps before this date, or later than now + max_future_hours, are quarantined
+    #: ``timestamp_out_of_range``
+    min_timestamp: str = "2000-01-01"
+    max_future_hours: float = Field(default=24, ge=0)
 
-    @field_validator("max_reject_ratio", mode="before")
+    @field_validator("max_reject_ratio", "max_future_hours", mode="before")
     @classmethod
     def _number(cls, value: Any) -> Any:
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("min_timestamp", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, dt.date):  # YAML reads an unquoted date as a date
+            value = value.isoformat()
+        if not isinstance(value, str):
+            return value
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from exc
+        if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 1, 1):
+            raise ValueError(f"expected a date between 1900 and 2200, got {value!r}")
+        return day.isoformat()
+
+    @property
+    def min_timestamp_utc(self) -> dt.datetime:
+        return dt.datetime.combine(dt.date.fromisoformat(self.min_timestamp), dt.time(), dt.UTC)
+
+
+class Limits(_Section):
+    """Bounds on the work one input file may cause; hitting one fails that file, named."""
+
+    #: deepest nesting of JSON arrays/objects or YAML collections
+    max_depth: int = Field(default=64, ge=2, le=10_000)
+    #: longest physical line (a CSV header or row, a JSON Lines record)
+    max_line_bytes: int = Field(default=1_048_576, ge=1024)
+    #: largest input file; null means no limit
+    max_file_bytes: int | None = Field(default=None, ge=1)
+    #: whether YAML anchors and aliases (``&a`` / ``*a``) are allowed at all
+    yaml_aliases: bool = False
 
 
 class Settings(_Section):
@@ -176,10 +213,18 @@ class Settings(_Section):
     kubernetes: Kubernetes = Kubernetes()
     argocd: ArgoCD = ArgoCD()
     contracts: Contracts = Contracts()
+    limits: Limits = Limits()
+    #: how long a command waits for another process that holds the warehouse
+    warehouse_wait_seconds: float = Field(default=60, ge=0)
     column_map: dict[str, str] = Field(default_factory=dict)
     #: DuckDB's memory budget for the warehouse; larger work spills to disk beside the file
     memory_limit: str = "2GB"
     base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("warehouse_wait_seconds", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("memory_limit")
     @classmethod

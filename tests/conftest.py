@@ -8,9 +8,22 @@ from typing import Any
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from assets.settings import Settings, parse_settings
 from assets.warehouse import connect
+
+# property tests: no example database in the working tree, bounded and repeatable in CI
+hypothesis_settings.register_profile(
+    "release-health",
+    database=None,
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile("release-health")
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ def _reconciliation_result(conn: duckdb.DuckDBPyConnection, kind: str) -> dg.Ass
         "            FROM quarantine.rejected_rows GROUP BY ALL) q USING (file_sha256, kind)"
         " WHERE f.kind = $kind AND f.status <> 'failed'"
         "   AND (f.rows_read <> f.rows_accepted + f.rows_rejected + f.rows_duplicate"
+        "        OR f.rows_read <> coalesce(f.records_counted, f.rows_read)"
         "        OR f.rows_rejected <> coalesce(q.quarantined, 0))",
         {"kind": kind},
     ).fetchall()
@@ -74,8 +75,8 @@ def _reconciliation_result(conn: duckdb.DuckDBPyConnection, kind: str) -> dg.Ass
         check_name=RECONCILIATION_CHECK,
         passed=not mismatched,
         severity=dg.AssetCheckSeverity.ERROR,
-        description="Every file: rows_read = accepted + rejected + duplicate, and every "
-        "rejected row is in quarantine.",
+        description="Every file: rows_read = accepted + rejected + duplicate = an independent "
+        "count of its records, and every rejected row is in quarantine.",
         metadata={
             "files": int(files),
             "mismatched": dg.MetadataValue.json([list(map(str, row)) for row in mismatched]),

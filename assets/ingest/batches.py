@@ -78,6 +78,9 @@ class RecordBatch:
     source: str
     #: records read, valid once materialised (accepted + rejected + duplicate)
     records_read: int = 0
+    #: records in the file by a count independent of the reader (physical lines, top-level
+    #: items), or None where the format has none; reconciliation compares the two
+    records_counted: int | None = None
     #: SQL expression over ``raw_batch r`` giving the record as read, as JSON
     record_sql: str = "NULL"
     record_params: dict[str, Any] = field(default_factory=dict)

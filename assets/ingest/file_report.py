@@ -20,6 +20,8 @@ class FileReport:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_duplicate: int = 0
+    #: the file's records by a count independent of the reader (None: no such count)
+    records_counted: int | None = None
     rows_inserted: int = 0
     rows_updated: int = 0
     error: str | None = None
@@ -34,4 +36,8 @@ class FileReport:
         return self.status == "failed"
 
     def reconciles(self) -> bool:
-        return self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
+        """read = accepted + rejected + duplicate, and read = the independent count."""
+        counted = self.records_counted is None or self.records_counted == self.rows_read
+        return counted and (
+            self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
+        )

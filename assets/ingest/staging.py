@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from assets.ingest.batches import RecordBatch
+from assets.ingest.batches import RecordBatch, UnreadableFile
 from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import STATUS_ALIASES, Kind
 from assets.settings import Settings
@@ -162,6 +162,7 @@ def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileRepo
     ).fetchone()
     (unparsed,) = conn.execute("SELECT count(*) FROM parse_rejects").fetchone()
     report.rows_read = batch.records_read
+    report.records_counted = batch.records_counted
     report.rows_accepted = int(accepted)
     report.rows_rejected = int(rejected) + int(unparsed)
     report.rows_duplicate = int(duplicate)
@@ -219,6 +220,11 @@ def stage_batch(
         f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {columns} FROM judged"
         " WHERE dedupe = 'unique' AND len(reasons) = 0"
     )
+    if report.records_counted is not None and report.records_counted != report.rows_read:
+        raise UnreadableFile(
+            f"{report.path}: record_count_mismatch: the reader returned {report.rows_read}"
+            f" record(s) but the file holds {report.records_counted}; nothing of it was loaded"
+        )
     if not report.reconciles():
         raise AssertionError(
             f"{report.path}: rows_read {report.rows_read} != accepted {report.rows_accepted}"

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS raw.ingested_files (
     rows_accepted   BIGINT NOT NULL DEFAULT 0,
     rows_rejected   BIGINT NOT NULL DEFAULT 0,
     rows_duplicate  BIGINT NOT NULL DEFAULT 0,
+    records_counted BIGINT,                    -- independent count of the file's records
     rows_inserted   BIGINT NOT NULL DEFAULT 0,
     rows_updated    BIGINT NOT NULL DEFAULT 0,
     status          VARCHAR NOT NULL,          -- loaded | empty | failed
@@ -24,6 +25,9 @@ CREATE TABLE IF NOT EXISTS raw.ingested_files (
     contract_status VARCHAR,                   -- passed | failed | not_run
     contract_detail JSON
 );
+
+-- columns added after the first release: warehouses written before them gain them here
+ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS records_counted BIGINT;
 
 CREATE TABLE IF NOT EXISTS quarantine.rejected_rows (
     file_sha256   VARCHAR NOT NULL,

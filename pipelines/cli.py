@@ -101,23 +101,22 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if checked:
         passed = sum(r.contract_status == "passed" for r in checked)
         _say(f"contract check of record: {passed} of {len(checked)} file(s) passed", sys.stdout)
-        for report in checked:
-            if report.contract_status != "passed":
-                _say(
-                    f"  {report.path}: {report.contract_status} {report.contract_detail}",
-                    sys.stdout,
-                )
     rows = sum(r.rows_read for r in reports)
     failed = [r for r in reports if r.failed]
-    broken = [r for r in reports if r.contract_status in {"failed", "disagreed"}]
+    held = [r for r in reports if r.held]
     _say(
         f"{len(reports)} file(s), {rows} row(s) read in {elapsed:.2f} s"
         f" ({rows / elapsed if elapsed else 0:,.0f} rows/s); "
-        f"{len(failed)} failed, {len(broken)} broke the contract",
+        f"{len(failed)} failed, {len(held)} held by the contract",
         sys.stdout,
     )
-    if failed or broken:
-        names = ", ".join(Path(r.path).name for r in [*failed, *broken])
+    if held:
+        _say(
+            "hint: a held file's rows count nowhere until you `release-health forget FILE`"
+            ' and send it again, or `release-health accept FILE --reason "..."`'
+        )
+    if failed or held:
+        names = ", ".join(dict.fromkeys(Path(r.path).name for r in [*failed, *held]))
         raise DataProblem(f"could not use: {names} (details above; good files were loaded)")
     return EXIT_OK
 
@@ -140,6 +139,8 @@ def _file_line(report: FileReport) -> str:
         return (
             f"{status:9} {report.kind:11} {report.path}: {counts}{changes}{contract}{reasons}{note}"
         )
+    if status in {"held", "accepted"}:
+        return f"{status:9} {report.kind:11} {report.path}: {counts}; {report.error or 'accepted'}"
     if status == "unchanged":
         return f"{status:9} {report.kind:11} {report.path}: already loaded (same bytes)"
     return f"{status:9} {report.kind:11} {report.path}: {report.error}"
@@ -150,11 +151,57 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     outcome = run_pipeline(settings, week=_parse_week(args.week), backfill=args.backfill, log=_say)
     if not outcome.success:
-        for problem in outcome.problems:
-            _say(f"  {problem}")
-        raise DataProblem("the run stopped: see the failed checks above")
+        _stopped(outcome.problems, "the run stopped")
     for path in outcome.reports:
         _say(_shown(path), sys.stdout)
+    return EXIT_OK
+
+
+def _stopped(problems: list[str], what: str) -> None:
+    """Print why a run stopped, one line per file or check, and end with exit code 1."""
+    for problem in problems:
+        _say(f"  {problem}")
+    if any(problem.startswith("held:") for problem in problems):
+        _say(
+            "hint: fix the file and send it again after `release-health forget FILE`,"
+            ' or let it count with `release-health accept FILE --reason "..."`'
+        )
+    raise DataProblem(f"{what}: {len(problems)} problem(s) above; nothing was published")
+
+
+def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.ingest.file_states import FileNotKnown, forget_file
+    from assets.warehouse import open_warehouse
+
+    with open_warehouse(settings) as conn:
+        for target in args.files:
+            try:
+                rows = forget_file(conn, settings, target)
+            except FileNotKnown as exc:
+                raise DataProblem(str(exc)) from None
+            for row in rows:
+                _say(f"forgotten {row.kind:11} {row.path} (was {row.status})", sys.stdout)
+    _say("its rows count nowhere now; `release-health run` rebuilds the weeks they were in")
+    return EXIT_OK
+
+
+def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.ingest.contract import validate_batches
+    from assets.ingest.file_states import FileNotKnown, accept_file
+    from assets.warehouse import open_warehouse
+
+    if not args.reason.strip():
+        raise UsageError("--reason needs some text: why this held file may count")
+    with open_warehouse(settings) as conn:
+        try:
+            reports = accept_file(conn, settings, args.file, args.reason, validate_batches)
+        except FileNotKnown as exc:
+            raise DataProblem(str(exc)) from None
+    for report in reports:
+        _say(_file_line(report), sys.stdout)
+    if any(r.status != "accepted" for r in reports):
+        raise DataProblem(f"{args.file}: could not be accepted (see above)")
+    _say("accepted: its rows count from the next `release-health run`")
     return EXIT_OK
 
 
@@ -185,6 +232,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.ingest.file_states import held_files
     from assets.warehouse import open_warehouse, read_sql, sql_file
 
     path = settings.warehouse_path
@@ -193,9 +241,12 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     with open_warehouse(settings, read_only=True) as conn:
         rows = conn.execute(read_sql(sql_file(__file__, "status"))).fetchall()
+        held = held_files(conn)
     _say(f"warehouse  {path}", sys.stdout)
     for label, value in rows:
         _say(f"{label:24} {value}", sys.stdout)
+    for row in held:
+        _say(f"  held: {row.path}: {row.error}", sys.stdout)
     reports = sorted(settings.reports_path.glob("*-W*/index.html"))
     _say(f"{'last report':24} {reports[-1] if reports else 'none yet'}", sys.stdout)
     return EXIT_OK
@@ -248,9 +299,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     )
     outcome = run_pipeline(demo, backfill=True, log=_say)
     if not outcome.success:
-        for problem in outcome.problems:
-            _say(f"  {problem}")
-        raise DataProblem("the demo run stopped: see the failed checks above")
+        _stopped(outcome.problems, "the demo run stopped")
     archive = _shown(outcome.archive) if outcome.archive else "none"
     _say(f"done in {time.perf_counter() - started:.1f} s; archive: {archive}")
     _say(f"explore it: release-health --config {_shown(folder / 'release-health.yaml')} status")
@@ -299,6 +348,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--self-contained", action="store_true", help="embed plotly.js")
     report.add_argument("--png", action="store_true", help="also write PNG charts")
     report.set_defaults(handler=cmd_report)
+
+    forget = verbs.add_parser(
+        "forget", help="take a file's rows out (it may then be sent again, corrected)"
+    )
+    forget.add_argument("files", nargs="+", metavar="FILE")
+    forget.set_defaults(handler=cmd_forget)
+
+    accept = verbs.add_parser("accept", help="let a held file's rows count, with a reason")
+    accept.add_argument("file", metavar="FILE")
+    accept.add_argument("--reason", required=True, help="why it may count (recorded)")
+    accept.set_defaults(handler=cmd_accept)
 
     status = verbs.add_parser("status", help="summarise the warehouse")
     status.set_defaults(handler=cmd_status)

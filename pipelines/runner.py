@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.delivery.marts import WeekRange, data_weeks, queue_weeks, stale_weeks
+from assets.ingest.file_states import held_files
 from assets.reporting.build import default_report_week, iso_week
 from assets.warehouse import open_warehouse
 from pipelines.config import Settings
@@ -57,6 +58,20 @@ def _problems(result: dg.ExecuteInProcessResult) -> list[str]:
             message = error.message.strip().splitlines()[-1] if error else "failed"
             problems.append(f"step {event.step_key} failed: {message}")
     return problems
+
+
+def _file_problems(settings: Settings, since: dt.datetime) -> list[str]:
+    """One line per file that stops the run: every held file, and files failed in this run."""
+    with open_warehouse(settings) as conn:
+        held = held_files(conn)
+        failed = conn.execute(
+            "SELECT path, error FROM raw.ingested_files"
+            " WHERE status = 'failed' AND ingested_at >= $since ORDER BY path",
+            {"since": since},
+        ).fetchall()
+    return [f"held: {f.path}: {f.error}" for f in held] + [
+        f"failed: {path}: {error}" for path, error in failed
+    ]
 
 
 def weeks_to_rebuild(
@@ -119,7 +134,7 @@ def run_pipeline(
         instance=instance, raise_on_error=False, run_config=QUIET
     )
     if not result.success:
-        return RunOutcome(False, problems=_problems(result))
+        return RunOutcome(False, problems=_file_problems(settings, started) or _problems(result))
     log(_loaded_summary(settings, started))
     weeks, report_week = weeks_to_rebuild(
         settings, week=week, backfill=backfill, today=today or dt.date.today()

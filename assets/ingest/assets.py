@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 
 from assets.ingest.contract import validate_batches
+from assets.ingest.file_states import held_files
 from assets.ingest.loader import FileReport, ingest_inbox
 from assets.settings import Settings
 from assets.warehouse import Warehouse
@@ -29,28 +30,31 @@ _DESCRIPTIONS = {
 }
 
 
-def _contract_result(kind: str, reports: list[FileReport]) -> dg.AssetCheckResult:
-    broken = [r for r in reports if r.failed or r.contract_status in {"failed", "disagreed"}]
+def _contract_result(
+    conn: duckdb.DuckDBPyConnection, kind: str, reports: list[FileReport]
+) -> dg.AssetCheckResult:
+    """Fails while any file of this kind is held (from any run, any folder, until a person
+    forgets or accepts it) or a file of this run could not be read."""
+    held = held_files(conn, kind)
+    failed = [r for r in reports if r.failed]
+    broken = [{"path": f.path, "status": "held", "reason": f.error} for f in held] + [
+        {"path": r.path, "status": "failed", "reason": r.error} for r in failed
+    ]
     return dg.AssetCheckResult(
         check_name=CONTRACT_CHECK,
         passed=not broken,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=f"Files of this run that break the {kind} contract or could not be read.",
+        description=(
+            f"{len(held)} held and {len(failed)} unreadable {kind} file(s): "
+            + "; ".join(f"{b['path']} ({b['status']})" for b in broken[:PREVIEW_ROWS])
+            if broken
+            else f"No {kind} file is held or unreadable."
+        ),
         metadata={
             "files_checked": len(reports),
-            "files_broken": len(broken),
-            "broken": dg.MetadataValue.json(
-                [
-                    {
-                        "path": r.path,
-                        "status": r.status,
-                        "contract_status": r.contract_status,
-                        "error": r.error,
-                        "detail": r.contract_detail,
-                    }
-                    for r in broken
-                ]
-            ),
+            "files_held": len(held),
+            "files_failed": len(failed),
+            "broken": dg.MetadataValue.json(broken),
         },
     )
 
@@ -62,7 +66,8 @@ def _reconciliation_result(conn: duckdb.DuckDBPyConnection, kind: str) -> dg.Ass
         " FROM raw.ingested_files f"
         " LEFT JOIN (SELECT file_sha256, kind, count(*) AS quarantined"
         "            FROM quarantine.rejected_rows GROUP BY ALL) q USING (file_sha256, kind)"
-        " WHERE f.kind = $kind AND f.status <> 'failed'"
+        " WHERE f.kind = $kind AND f.status NOT IN ('failed', 'forgotten')"
+        "   AND f.contract_status IS DISTINCT FROM 'pending'"
         "   AND (f.rows_read <> f.rows_accepted + f.rows_rejected + f.rows_duplicate"
         "        OR f.rows_read <> coalesce(f.records_counted, f.rows_read)"
         "        OR f.rows_rejected <> coalesce(q.quarantined, 0))",
@@ -101,6 +106,9 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
+        # Argo CD exports in the inventory folder also yield deployments: the deployments
+        # checks run after them, so those rows pass the same checks as any deployment file
+        deps=[dg.AssetKey(["staging", "inventory"])] if kind == "deployments" else [],
         group_name="ingest",
         description=_DESCRIPTIONS[kind],
         kinds={"duckdb"},
@@ -134,6 +142,7 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
                 metadata={
                     "dagster/row_count": int(rows),
                     "files_loaded": sum(r.status == "loaded" for r in reports),
+                    "files_held": sum(r.held for r in reports),
                     "files_failed": sum(r.failed for r in reports),
                     "rows_accepted": sum(r.rows_accepted for r in reports),
                     "rows_rejected": sum(r.rows_rejected for r in reports),
@@ -142,7 +151,7 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
                     "preview": dg.MetadataValue.md(_preview(conn, kind)),
                 },
                 check_results=[
-                    _contract_result(kind, reports),
+                    _contract_result(conn, kind, reports),
                     _reconciliation_result(conn, kind),
                 ],
             )

@@ -15,7 +15,9 @@ class FileReport:
     file_sha256: str
     kind: str
     format: str | None = None
-    status: str = "loaded"  # loaded | empty | failed | unchanged
+    #: loaded | empty | failed | held | accepted | forgotten; ``unchanged`` (the same bytes
+    #: again) is only reported, never stored
+    status: str = "loaded"
     rows_read: int = 0
     rows_accepted: int = 0
     rows_rejected: int = 0
@@ -29,11 +31,20 @@ class FileReport:
     last_event_at: dt.datetime | None = None
     contract_status: str | None = None
     contract_detail: dict[str, Any] | None = None
+    #: the caller's options that change what the bytes mean (format, environment, captured_at)
+    read_options: dict[str, str] = field(default_factory=dict)
+    accepted_at: dt.datetime | None = None
+    accept_reason: str | None = None
+    forgotten_at: dt.datetime | None = None
     reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
 
     def reconciles(self) -> bool:
         """read = accepted + rejected + duplicate, and read = the independent count."""

@@ -1,8 +1,11 @@
-"""Loading input files into the warehouse: find them, one transaction each, then the contract.
+"""Loading input files into the warehouse: find them, judge them, commit each with its verdict.
 
-Each file is one transaction. Its outcome is one ``raw.ingested_files`` row per kind of record
-it yielded, with ``rows_read = rows_accepted + rows_rejected + rows_duplicate`` asserted before
-the commit. The same bytes twice change nothing; a re-sent record with new content replaces
+Each file's outcome is one ``raw.ingested_files`` row per kind of record it yielded, with
+``rows_read = rows_accepted + rows_rejected + rows_duplicate`` (and the independent count of
+its records) asserted before anything is written. A file's rows count only once its contract
+verdict is committed with them, in one transaction; a file the contract breaks is ``held``
+(its rejected rows quarantined, its accepted rows counting nowhere) until a person forgets or
+accepts it. The same bytes twice change nothing; a re-sent record with new content replaces
 the earlier row (the newer file wins); an identical re-sent record is left untouched.
 """
 
@@ -10,15 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from assets.ingest.batches import RecordBatch
 from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import KINDS, Kind, kind_named
 from assets.ingest.readers import (
@@ -29,10 +36,12 @@ from assets.ingest.readers import (
     read_file,
 )
 from assets.ingest.staging import (
-    Candidates,
     apply_reject_ratio,
+    contract_frame,
     drop_stage,
+    park_stage,
     stage_batch,
+    unpark_stage,
     write_batch,
 )
 from assets.settings import Settings
@@ -51,14 +60,24 @@ ContractValidator = Callable[
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and input files found (recursively, sorted) in named folders."""
+    """Files named directly, and what named folders hold (recursively, sorted).
+
+    Links are never followed and are yielded like special files, so the loader refuses them
+    by name instead of skipping them silently; hidden files and other suffixes are skipped.
+    """
     for path in paths:
-        if path.is_dir():
-            yield from sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
-            )
+        if not path.is_symlink() and path.is_dir():
+            found = []
+            for folder, folders, files in os.walk(path, followlinks=False):
+                base = Path(folder)
+                folders[:] = [d for d in folders if not d.startswith(".")]
+                found += [base / d for d in folders if (base / d).is_symlink()]
+                found += [
+                    base / name
+                    for name in files
+                    if not name.startswith(".") and Path(name).suffix.lower() in INPUT_SUFFIXES
+                ]
+            yield from sorted(found)
         else:
             yield path
 
@@ -90,28 +109,45 @@ def file_sha256(data: bytes) -> str:
 
 
 def hash_file(path: Path) -> tuple[str, bytes]:
-    """(SHA-256 of the file, its first bytes), reading it in chunks: files can be gigabytes."""
-    with path.open("rb") as handle:
+    """(SHA-256 of the file, its first bytes), reading it in chunks: files can be gigabytes.
+
+    Opened without following a final link and without blocking, so a FIFO swapped in after
+    the check cannot hang the read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
         head = handle.read(HEAD_BYTES)
         handle.seek(0)
         return hashlib.file_digest(handle, "sha256").hexdigest(), head
 
 
-def _already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> list[tuple[str, str]]:
-    return conn.execute(
-        "SELECT kind, status FROM raw.ingested_files"
-        " WHERE file_sha256 = $sha AND status <> 'failed'",
+def _previous(conn: duckdb.DuckDBPyConnection, sha: str) -> list[FileReport]:
+    """What the warehouse already holds of these bytes (every kind; failed files excluded)."""
+    cursor = conn.execute(
+        "SELECT path, kind, format, status, error, contract_status, read_options,"
+        " rows_read, rows_accepted, rows_rejected, rows_duplicate"
+        " FROM raw.ingested_files"
+        " WHERE file_sha256 = $sha AND status NOT IN ('failed', 'forgotten') ORDER BY kind",
         {"sha": sha},
-    ).fetchall()
+    )
+    names = [column[0] for column in cursor.description]
+    reports = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        row["read_options"] = json.loads(row["read_options"]) if row["read_options"] else {}
+        reports.append(FileReport(file_sha256=sha, **row))
+    return reports
 
 
 def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetime) -> None:
+    """Write the file's row for its kind, replacing an earlier one (a retry, a verdict)."""
     row = asdict(report)
     row.pop("reasons")
     row["ingested_at"] = now
-    row["contract_detail"] = (
-        json.dumps(report.contract_detail, default=str) if report.contract_detail else None
-    )
+    for column in ("contract_detail", "read_options"):
+        row[column] = json.dumps(row[column], default=str) if row[column] else None
     conn.execute(
         "DELETE FROM raw.ingested_files WHERE file_sha256 = $sha AND kind = $kind",
         {"sha": report.file_sha256, "kind": report.kind},
@@ -124,122 +160,347 @@ def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetim
     )
 
 
-def check_contracts(
-    conn: duckdb.DuckDBPyConnection,
-    pending: list[Candidates],
-    validator: ContractValidator,
-    settings: Settings,
-) -> None:
-    """Validate the loaded files' candidate rows (one call per kind) and record the verdicts."""
-    by_kind: dict[str, list[Candidates]] = {}
-    for item in pending:
-        by_kind.setdefault(item.kind.name, []).append(item)
-    for items in by_kind.values():
-        verdicts = validator(items[0].kind, [(item.frame, item.verdict) for item in items])
-        for item, (status, detail) in zip(items, verdicts, strict=True):
-            report = item.report
-            report.contract_status, report.contract_detail = status, detail
-            apply_reject_ratio(report, settings)
-            conn.execute(
-                "UPDATE raw.ingested_files SET contract_status = $status,"
-                " contract_detail = $detail WHERE file_sha256 = $sha AND kind = $kind",
-                {
-                    "status": report.contract_status,
-                    "detail": json.dumps(report.contract_detail, default=str),
-                    "sha": report.file_sha256,
-                    "kind": report.kind,
-                },
-            )
-    pending.clear()
-
-
-def ingest_file(
-    conn: duckdb.DuckDBPyConnection,
-    path: Path,
-    settings: Settings,
-    *,
-    kind: str | None = None,
-    fmt: str | None = None,
-    environment: str | None = None,
-    captured_at: str | None = None,
-    validator: ContractValidator | None = None,
-    pending: list[Candidates] | None = None,
-) -> list[FileReport]:
-    """Load one file in one transaction; return one report per kind of record it held.
-
-    With a ``validator``, the file's candidate rows go through the contract check of record
-    after the load; pass a ``pending`` list to defer that check (``check_contracts``) so many
-    files are validated together.
-    """
-    expected = kind_named(kind) if kind else infer_kind(path)
-    shown = str(path)
-    try:
-        sha, head = hash_file(path)
-    except OSError as exc:
-        # no bytes to hash: key the failure by its path so a later retry replaces it
-        report = FileReport(
-            shown,
-            file_sha256(shown.encode()),
-            expected.name,
-            status="failed",
-            error=f"{path}: cannot read: {exc.strerror}",
-        )
-        _record(conn, report, _now())
-        return [report]
-    previous = _already_loaded(conn, sha)
-    if previous:
-        return [FileReport(shown, sha, kind_name, status="unchanged") for kind_name, _ in previous]
+def _record_alone(conn: duckdb.DuckDBPyConnection, reports: Iterable[FileReport]) -> None:
+    """Record reports in one transaction of their own."""
     now = _now()
-    base = FileReport(shown, sha, expected.name)
-    if len(head) < HEAD_BYTES and not head.strip(b"\xef\xbb\xbf \t\r\n"):
-        base.status, base.error = "empty", "file is empty"
-        _record(conn, base, now)
-        return [base]
+    conn.begin()
     try:
-        base.format = detect_format(path, head, fmt)
-        options = ReadOptions(
-            settings=settings,
-            environment=environment,
-            captured_at=captured_at,
-            file_mtime=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC),
-        )
-        batches = read_file(path, head, expected, base.format, options)
-    except (UnreadableFile, ValueError) as exc:
-        base.status, base.error = "failed", str(exc)
-        _record(conn, base, now)
-        return [base]
-    reports = []
-    deferred = (pending if pending is not None else []) if validator else None
-    in_transaction = False
-    try:
-        for batch in batches:
-            report = FileReport(shown, sha, batch.kind.name, format=batch.format)
-            # the first batch is staged before the transaction opens: reading temp tables
-            # written inside a transaction is markedly slower for large files
-            stage_batch(conn, batch, report, settings, deferred)
-            if not in_transaction:
-                conn.begin()
-                in_transaction = True
-            write_batch(conn, batch, report, settings, now)
+        for report in reports:
             _record(conn, report, now)
-            drop_stage(conn)
-            reports.append(report)
         conn.commit()
-    except UnreadableFile as exc:
-        if in_transaction:
-            conn.rollback()
-        drop_stage(conn)
-        base.status, base.error = "failed", str(exc)
-        _record(conn, base, now)
-        return [base]
-    except Exception as exc:
-        if in_transaction:
-            conn.rollback()
-        drop_stage(conn)
-        raise RuntimeError(f"{path}: loading failed and was rolled back: {exc}") from exc
-    if validator and pending is None and deferred:
-        check_contracts(conn, deferred, validator, settings)
-    return reports
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+# -- reading one file ------------------------------------------------------------------------
+
+
+@dataclass
+class ReadRequest:
+    """How the caller asked for files to be read (the CLI's flags; the inbox's folder kind)."""
+
+    kind: str | None = None
+    fmt: str | None = None
+    environment: str | None = None
+    captured_at: str | None = None
+
+    def options(self) -> dict[str, str]:
+        """The options the file was read with, as recorded with it (to read it again alike)."""
+        given = {"kind": self.kind, "format": self.fmt, "environment": self.environment}
+        given["captured_at"] = self.captured_at
+        return {name: value for name, value in given.items() if value is not None}
+
+    def differences(self, previous: list[FileReport]) -> dict[str, str]:
+        """Options asked now that would read already-loaded bytes differently."""
+        differs = {}
+        if self.kind and self.kind not in {p.kind for p in previous}:
+            differs["kind"] = self.kind
+        if self.fmt and self.fmt not in {p.format for p in previous}:
+            differs["format"] = self.fmt
+        for name, value in (("environment", self.environment), ("captured_at", self.captured_at)):
+            if value is not None and any(p.read_options.get(name) != value for p in previous):
+                differs[name] = value
+        return differs
+
+
+def _refusal(path: Path) -> str | None:
+    """Why a path is not read at all: links and special files stay closed."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        return f"{path}: cannot read: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path}: symlink_refused: links are not followed; copy the file itself"
+    if not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO, socket or device"
+        return f"{path}: not_a_regular_file: {what}, not a file; only regular files are read"
+    return None
+
+
+def _failed(path: Path, kind: str, error: str, sha: str | None = None) -> FileReport:
+    # without bytes to hash, the failure is keyed by its path so a later retry replaces it
+    key = sha or file_sha256(str(path).encode())
+    return FileReport(str(path), key, kind, status="failed", error=error)
+
+
+def _unchanged(path: Path, previous: list[FileReport], request: ReadRequest) -> list[FileReport]:
+    """The same bytes again: unchanged, still held, or asked to be read differently."""
+    differs = request.differences(previous)
+    if differs:
+        earlier = previous[0]
+        was = ", ".join(
+            f"{k}={v}" for k, v in sorted({**earlier.read_options, "kind": earlier.kind}.items())
+        )
+        wanted = ", ".join(f"{k}={v}" for k, v in differs.items())
+        error = (
+            f"{path}: already_loaded: these bytes were loaded with {was}; to read them with"
+            f" {wanted}, run `release-health forget {path}` first"
+        )
+        return [
+            FileReport(str(path), earlier.file_sha256, earlier.kind, status="failed", error=error)
+        ]
+    # a held file stays held, and says so with its counts; anything else is just unchanged
+    return [
+        replace(earlier, path=str(path))
+        if earlier.held
+        else FileReport(str(path), earlier.file_sha256, earlier.kind, earlier.format, "unchanged")
+        for earlier in previous
+    ]
+
+
+@dataclass
+class _Staged:
+    """A file read and judged into parked temp tables, waiting for its contract verdict."""
+
+    path: Path
+    parts: list[tuple[int, RecordBatch, FileReport]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(report.rows_read for _, _, report in self.parts)
+
+
+#: staged rows kept waiting for one contract check; past this the check runs early
+FLUSH_ROWS = 2_000_000
+FLUSH_FILES = 200
+
+#: the error a held file carries while its verdict is not committed
+UNFINISHED = (
+    "contract_check_unfinished: the contract check did not finish (the process stopped);"
+    " its rows count nowhere"
+)
+
+
+class _Ingest:
+    """One ingest call: files are read and judged one by one, then checked together.
+
+    Per file, in order: a marker row (``held``, check unfinished) is committed; the contract
+    check of record runs (one Great Expectations call per kind for all waiting files); then
+    one transaction writes the quarantine, the rows (unless the verdict holds the file) and
+    the verdict. A crash anywhere leaves either nothing or a ``held`` file whose rows count
+    nowhere.
+    """
+
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        settings: Settings,
+        validator: ContractValidator | None,
+        progress: Callable[[FileReport], None] | None,
+        accept_reason: str | None = None,
+    ) -> None:
+        self.conn, self.settings, self.validator = conn, settings, validator
+        self.progress = progress
+        self.accept_reason = accept_reason
+        self.reports: list[FileReport] = []
+        self.waiting: list[_Staged] = []
+        self.tags = itertools.count()
+        self.order: dict[str, int] = {}
+
+    def _done(self, reports: list[FileReport]) -> None:
+        self.reports.extend(reports)
+        # reports come in input order, whenever each file's verdict was settled
+        self.reports.sort(key=lambda report: self.order[report.path])
+        if self.progress:
+            for report in reports:
+                self.progress(report)
+
+    def add(self, path: Path, request: ReadRequest) -> None:
+        self.order.setdefault(str(path), len(self.order))
+        refusal = _refusal(path)
+        if refusal:
+            failed = _failed(path, request.kind or "unknown", refusal)
+            _record_alone(self.conn, [failed])
+            self._done([failed])
+            return
+        limit = self.settings.limits.max_file_bytes
+        if limit is not None and path.stat().st_size > limit:
+            size = path.stat().st_size
+            failed = _failed(
+                path,
+                request.kind or "unknown",
+                f"{path}: file_too_large: {size:,} bytes, over limits.max_file_bytes {limit:,}",
+            )
+            _record_alone(self.conn, [failed])
+            self._done([failed])
+            return
+        try:
+            sha, head = hash_file(path)
+        except OSError as exc:
+            failed = _failed(path, request.kind or "unknown", f"{path}: cannot read: {exc}")
+            _record_alone(self.conn, [failed])
+            self._done([failed])
+            return
+        previous = _previous(self.conn, sha)
+        if previous and not (self.accept_reason and any(p.status == "held" for p in previous)):
+            self._done(_unchanged(path, previous, request))
+            return
+        try:
+            expected = kind_named(request.kind) if request.kind else infer_kind(path)
+        except ValueError as exc:
+            self._done([FileReport(str(path), sha, "unknown", status="failed", error=str(exc))])
+            return
+        outcome = self._stage(path, sha, head, expected, request)
+        if isinstance(outcome, _Staged):
+            self.waiting.append(outcome)
+            if (
+                len(self.waiting) >= FLUSH_FILES
+                or sum(staged.rows for staged in self.waiting) >= FLUSH_ROWS
+            ):
+                self.flush()
+        else:
+            _record_alone(self.conn, outcome)
+            self._done(outcome)
+
+    def _stage(
+        self, path: Path, sha: str, head: bytes, expected: Kind, request: ReadRequest
+    ) -> _Staged | list[FileReport]:
+        base = FileReport(str(path), sha, expected.name, read_options=request.options())
+        if len(head) < HEAD_BYTES and not head.strip(b"\xef\xbb\xbf \t\r\n"):
+            base.status, base.error = "empty", "file is empty"
+            return [base]
+        staged = _Staged(path)
+        try:
+            base.format = detect_format(path, head, request.fmt)
+            options = ReadOptions(
+                settings=self.settings,
+                environment=request.environment,
+                captured_at=request.captured_at,
+                file_mtime=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC),
+            )
+            for batch in read_file(path, head, expected, base.format, options):
+                report = FileReport(
+                    str(path),
+                    sha,
+                    batch.kind.name,
+                    format=batch.format,
+                    read_options=request.options(),
+                )
+                tag = next(self.tags)
+                stage_batch(
+                    self.conn, batch, report, self.settings, checked=self.validator is not None
+                )
+                park_stage(self.conn, tag)
+                staged.parts.append((tag, batch, report))
+        except (UnreadableFile, ValueError) as exc:
+            self._drop(staged)
+            drop_stage(self.conn)
+            base.status, base.error = "failed", str(exc)
+            return [base]
+        except (duckdb.Error, AssertionError) as exc:
+            self._drop(staged)
+            drop_stage(self.conn)
+            base.status, base.error = "failed", f"{path}: reading failed: {exc}"
+            return [base]
+        if not staged.parts:
+            base.status, base.error = "empty", "no records"
+            return [base]
+        # the marker: until the verdict is committed with the rows, the file is held
+        _record_alone(
+            self.conn,
+            [replace(report, status="held", error=UNFINISHED) for _, _, report in staged.parts],
+        )
+        return staged
+
+    def _drop(self, staged: _Staged) -> None:
+        for tag, _, _ in staged.parts:
+            drop_stage(self.conn, tag)
+
+    def flush(self) -> None:
+        """Run the contract check for every waiting file, then commit each file's verdict."""
+        waiting, self.waiting = self.waiting, []
+        if self.validator:
+            self._check(waiting)
+        for staged in waiting:
+            self._commit(staged)
+
+    def _check(self, waiting: list[_Staged]) -> None:
+        by_kind: dict[str, list[tuple[FileReport, RecordBatch, int]]] = {}
+        for staged in waiting:
+            for tag, batch, report in staged.parts:
+                if report.contract_status == "pending":
+                    by_kind.setdefault(batch.kind.name, []).append((report, batch, tag))
+        for items in by_kind.values():
+            kind = items[0][1].kind
+            frames = [self._candidates(tag) for _, _, tag in items]
+            verdicts = self.validator(kind, frames)
+            for (report, _, _), (status, detail) in zip(items, verdicts, strict=True):
+                report.contract_status, report.contract_detail = status, detail
+                apply_reject_ratio(report, self.settings)
+
+    def _candidates(self, tag: int) -> tuple[pa.Table, dict[int, list[str]]]:
+        unpark_stage(self.conn, tag)
+        try:
+            return contract_frame(self.conn)
+        finally:
+            park_stage(self.conn, tag)
+
+    def _commit(self, staged: _Staged) -> None:
+        """One transaction: quarantine, rows (unless held) and the verdict of every part."""
+        now = _now()
+        reports = [report for _, _, report in staged.parts]
+        _settle(reports, self.accept_reason, now)
+        self.conn.begin()
+        try:
+            for tag, batch, report in staged.parts:
+                if self.accept_reason is not None:  # its held verdict quarantined these
+                    self.conn.execute(
+                        "DELETE FROM quarantine.rejected_rows"
+                        " WHERE file_sha256 = $sha AND kind = $kind",
+                        {"sha": report.file_sha256, "kind": report.kind},
+                    )
+                unpark_stage(self.conn, tag)
+                counts = report.status in {"loaded", "accepted", "empty"}
+                write_batch(self.conn, batch, report, self.settings, now, rows_count=counts)
+                _record(self.conn, report, now)
+                drop_stage(self.conn)
+            self.conn.commit()
+        except duckdb.Error as exc:
+            self.conn.rollback()
+            self._drop(staged)
+            drop_stage(self.conn)
+            error = f"{staged.path}: loading failed and was rolled back: {exc}"
+            reports = [replace(r, status="failed", error=error) for r in reports]
+            _record_alone(self.conn, reports)
+        self._done(reports)
+
+
+def _settle(reports: list[FileReport], accept_reason: str | None, now: dt.datetime) -> None:
+    """Each part's status from the file's contract verdicts (or a person's acceptance).
+
+    A file is one feed: when the contract breaks any of its parts (an Argo CD export holds
+    deployments and inventory), the whole file is held.
+    """
+    broken = [r for r in reports if r.contract_status in {"failed", "disagreed"}]
+    for report in reports:
+        if accept_reason is not None:
+            report.status, report.error = "accepted", None
+            report.accepted_at, report.accept_reason = now, accept_reason
+        elif any(report is part for part in broken):
+            report.status, report.error = "held", hold_reason(report)
+        elif broken:
+            report.status = "held"
+            report.error = f"held_with_file: its {broken[0].kind} part broke the contract"
+        elif report.status != "empty":
+            report.status = "loaded"
+
+
+def hold_reason(report: FileReport) -> str:
+    """One line: why the contract holds this file."""
+    detail = report.contract_detail or {}
+    if "reject_ratio" in detail:
+        return (
+            f"reject_ratio: {detail['reject_ratio']:.0%} of its rows were rejected"
+            f" (limit contracts.max_reject_ratio {detail['max_reject_ratio']:.0%});"
+            " its rows count nowhere"
+        )
+    failed = ", ".join(detail.get("failed_expectations", [])[:3]) or "see contract_detail"
+    errors = "; ".join(str(e) for e in detail.get("errors", [])[:1])
+    return (
+        "contract_disagreed: the Great Expectations check and the quarantine disagree"
+        f" ({errors or failed}); its rows count nowhere"
+    )
 
 
 def _now() -> dt.datetime:
@@ -257,35 +518,47 @@ def ingest_paths(
     captured_at: str | None = None,
     validator: ContractValidator | None = None,
     progress: Callable[[FileReport], None] | None = None,
+    accept_reason: str | None = None,
 ) -> list[FileReport]:
     """Load files and folders (recursively); one transaction per file; never stops early.
 
-    The contract check of record runs once per kind after all files are loaded.
+    The contract check of record runs once per kind for the files waiting for it; a file's
+    rows count only once its verdict is committed with them.
     """
-    reports: list[FileReport] = []
-    pending: list[Candidates] = []
-    for path in expand_paths(paths):
-        try:
-            loaded = ingest_file(
-                conn,
-                path,
-                settings,
-                kind=kind,
-                fmt=fmt,
-                environment=environment,
-                captured_at=captured_at,
-                validator=validator,
-                pending=pending,
-            )
-        except ValueError as exc:  # the kind cannot be told: say so, keep going
-            loaded = [FileReport(str(path), "", kind or "unknown", status="failed", error=str(exc))]
-        reports.extend(loaded)
-        if progress:
-            for report in loaded:
-                progress(report)
-    if validator and pending:
-        check_contracts(conn, pending, validator, settings)
-    return reports
+    request = ReadRequest(kind, fmt, environment, captured_at)
+    ingest = _Ingest(conn, settings, validator, progress, accept_reason)
+    try:
+        for path in expand_paths(paths):
+            ingest.add(path, request)
+        ingest.flush()
+    finally:
+        for staged in ingest.waiting:
+            ingest._drop(staged)
+    return ingest.reports
+
+
+def ingest_file(
+    conn: duckdb.DuckDBPyConnection,
+    path: Path,
+    settings: Settings,
+    *,
+    kind: str | None = None,
+    fmt: str | None = None,
+    environment: str | None = None,
+    captured_at: str | None = None,
+    validator: ContractValidator | None = None,
+) -> list[FileReport]:
+    """Load one file; return one report per kind of record it held."""
+    return ingest_paths(
+        conn,
+        [path],
+        settings,
+        kind=kind,
+        fmt=fmt,
+        environment=environment,
+        captured_at=captured_at,
+        validator=validator,
+    )
 
 
 def ingest_inbox(

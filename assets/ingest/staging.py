@@ -9,7 +9,6 @@ their reasons, their duplicate state) and ``accepted`` (the rows bound for stagi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -17,22 +16,12 @@ import pyarrow as pa
 
 from assets.ingest.batches import RecordBatch, UnreadableFile
 from assets.ingest.file_report import FileReport
-from assets.ingest.kinds import STATUS_ALIASES, Kind
+from assets.ingest.kinds import STATUS_ALIASES
 from assets.settings import Settings
 from assets.warehouse import bound, read_sql, sql_file
 from data_contracts.sql import duplicate_state, key_expectation, row_reasons
 
 STAGE_TABLES = ("raw_batch", "parse_rejects", "judged", "accepted")
-
-
-@dataclass
-class Candidates:
-    """A loaded file's candidate rows, kept for the contract check that follows the load."""
-
-    report: FileReport
-    kind: Kind
-    frame: pa.Table
-    verdict: dict[int, list[str]]
 
 
 def _alias_params(settings: Settings) -> dict[str, Any]:
@@ -149,9 +138,6 @@ def _upsert(
         {"source": batch.source, "sha": report.file_sha256, "now": now},
     )
     report.rows_inserted, report.rows_updated = int(inserted), int(updated)
-    report.first_event_at, report.last_event_at = conn.execute(
-        f'SELECT min("{event}"), max("{event}") FROM accepted'
-    ).fetchone()
 
 
 def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport) -> None:
@@ -175,7 +161,7 @@ def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileRepo
     report.reasons = {code: int(n) for code, n in codes}
 
 
-def _contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int, list[str]]]:
+def contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int, list[str]]]:
     """Rows GX validates (every non-duplicate candidate) and the SQL verdict on them."""
     frame = conn.execute(
         "SELECT * EXCLUDE (reasons, dedupe, row_hash, extra) FROM judged WHERE dedupe = 'unique'"
@@ -206,9 +192,14 @@ def stage_batch(
     batch: RecordBatch,
     report: FileReport,
     settings: Settings,
-    pending: list[Candidates] | None,
+    *,
+    checked: bool,
 ) -> None:
-    """Read and judge a batch into temp tables; nothing persistent changes here."""
+    """Read and judge a batch into temp tables; nothing persistent changes here.
+
+    ``checked``: the contract check of record will run on the batch (its status is
+    ``pending`` until then).
+    """
     batch.materialize(conn)
     _judge(conn, batch, settings)
     _count(conn, batch, report)
@@ -232,12 +223,13 @@ def stage_batch(
         )
     if report.rows_read == 0:
         report.status, report.error = "empty", "no records (header only or empty list)"
-    report.contract_status = "not_run"
-    if pending is not None and report.rows_read:
-        frame, verdict = _contract_frame(conn)
-        pending.append(Candidates(report, batch.kind, frame, verdict))
-        report.contract_status = "pending"
-    apply_reject_ratio(report, settings)
+    report.contract_status = "pending" if checked and report.rows_read else "not_run"
+    if report.contract_status == "not_run":  # else the check of record applies it
+        apply_reject_ratio(report, settings)
+    event = batch.kind.event_column
+    report.first_event_at, report.last_event_at = conn.execute(
+        f'SELECT min("{event}"), max("{event}") FROM accepted'
+    ).fetchone()
 
 
 def write_batch(
@@ -246,12 +238,32 @@ def write_batch(
     report: FileReport,
     settings: Settings,
     now: dt.datetime,
+    *,
+    rows_count: bool,
 ) -> None:
-    """Quarantine and upsert a staged batch (inside the file's transaction)."""
+    """Quarantine a staged batch and, when its rows count (not held), upsert them.
+
+    Runs inside the file's transaction, which also records the file's verdict.
+    """
     _quarantine(conn, batch, report, now)
-    _upsert(conn, batch, report, settings, now)
+    if rows_count:
+        _upsert(conn, batch, report, settings, now)
 
 
-def drop_stage(conn: duckdb.DuckDBPyConnection) -> None:
+def park_stage(conn: duckdb.DuckDBPyConnection, tag: int) -> None:
+    """Set a staged batch aside (its temp tables renamed) while others are staged."""
     for table in STAGE_TABLES:
-        conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        conn.execute(f"ALTER TABLE temp.{table} RENAME TO {table}_{int(tag)}")
+
+
+def unpark_stage(conn: duckdb.DuckDBPyConnection, tag: int) -> None:
+    """Bring a parked batch back under the names :func:`write_batch` reads."""
+    drop_stage(conn)
+    for table in STAGE_TABLES:
+        conn.execute(f"ALTER TABLE temp.{table}_{int(tag)} RENAME TO {table}")
+
+
+def drop_stage(conn: duckdb.DuckDBPyConnection, tag: int | None = None) -> None:
+    suffix = "" if tag is None else f"_{int(tag)}"
+    for table in STAGE_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS temp.{table}{suffix}")

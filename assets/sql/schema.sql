@@ -18,16 +18,24 @@ CREATE TABLE IF NOT EXISTS raw.ingested_files (
     records_counted BIGINT,                    -- independent count of the file's records
     rows_inserted   BIGINT NOT NULL DEFAULT 0,
     rows_updated    BIGINT NOT NULL DEFAULT 0,
-    status          VARCHAR NOT NULL,          -- loaded | empty | failed
+    status          VARCHAR NOT NULL,          -- loaded | empty | failed | held | accepted | forgotten
     error           VARCHAR,
     first_event_at  TIMESTAMPTZ,
     last_event_at   TIMESTAMPTZ,
-    contract_status VARCHAR,                   -- passed | failed | not_run
-    contract_detail JSON
+    contract_status VARCHAR,                   -- pending | passed | failed | disagreed | not_run
+    contract_detail JSON,
+    read_options    JSON,                      -- format, environment, captured_at as given
+    accepted_at     TIMESTAMPTZ,               -- accepted: when, and the person's reason
+    accept_reason   VARCHAR,
+    forgotten_at    TIMESTAMPTZ
 );
 
 -- columns added after the first release: warehouses written before them gain them here
 ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS records_counted BIGINT;
+ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS read_options JSON;
+ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS accepted_at TIMESTAMPTZ;
+ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS accept_reason VARCHAR;
+ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS forgotten_at TIMESTAMPTZ;
 
 CREATE TABLE IF NOT EXISTS quarantine.rejected_rows (
     file_sha256   VARCHAR NOT NULL,

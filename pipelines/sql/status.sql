@@ -1,7 +1,13 @@
 -- The warehouse at a glance: (label, value) rows for `release-health status`.
 SELECT 'files loaded', CAST(count(*) FILTER (status = 'loaded') AS VARCHAR) FROM raw.ingested_files
 UNION ALL
+SELECT 'files held', CAST(count(*) FILTER (status = 'held') AS VARCHAR) FROM raw.ingested_files
+UNION ALL
+SELECT 'files accepted', CAST(count(*) FILTER (status = 'accepted') AS VARCHAR) FROM raw.ingested_files
+UNION ALL
 SELECT 'files failed', CAST(count(*) FILTER (status = 'failed') AS VARCHAR) FROM raw.ingested_files
+UNION ALL
+SELECT 'files forgotten', CAST(count(*) FILTER (status = 'forgotten') AS VARCHAR) FROM raw.ingested_files
 UNION ALL
 SELECT 'files empty', CAST(count(*) FILTER (status = 'empty') AS VARCHAR) FROM raw.ingested_files
 UNION ALL

@@ -117,7 +117,7 @@ def forget_file(
             )
             conn.execute(
                 "UPDATE raw.ingested_files SET status = 'forgotten', forgotten_at = $now"
-                " WHERE file_sha256 = $sha AND kind = $kind",
+                " WHERE file_sha256 = $sha AND kind = $kind AND status <> 'forgotten'",
                 {**params, "kind": row.kind, "now": now},
             )
         conn.commit()

@@ -148,8 +148,10 @@ def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetim
     row["ingested_at"] = now
     for column in ("contract_detail", "read_options"):
         row[column] = json.dumps(row[column], default=str) if row[column] else None
+    # a forgotten file's row is its audit trail: sending the bytes again adds a row
     conn.execute(
-        "DELETE FROM raw.ingested_files WHERE file_sha256 = $sha AND kind = $kind",
+        "DELETE FROM raw.ingested_files"
+        " WHERE file_sha256 = $sha AND kind = $kind AND status <> 'forgotten'",
         {"sha": report.file_sha256, "kind": report.kind},
     )
     columns = list(row)

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from pipelines.config import ConfigError, Settings, load_settings, parse_settings
 
@@ -223,8 +223,11 @@ def _file_line(report: FileReport) -> str:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.warehouse import open_warehouse
     from pipelines.runner import run_pipeline
 
+    # a busy, read-only or foreign warehouse is one line here, not a failed step inside the run
+    open_warehouse(settings).close()
     outcome = run_pipeline(settings, week=args.week, backfill=args.backfill, log=_say)
     if not outcome.success:
         for problem in outcome.problems:
@@ -346,8 +349,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 # -- parser ----------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line and a hint (not the whole usage text)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nhint: {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="release-health",
         description="Weekly release health: DORA metrics, release risk and environment drift.",
     )

@@ -298,3 +298,20 @@ def test_config_flag_wins_over_a_broken_config_in_the_current_folder(workspace, 
     assert "no warehouse yet at" in capsys.readouterr().out
     assert main(["status"]) == 2  # the broken file is still reported when it is the one used
     assert "release-health.yaml line 2: not valid YAML" in capsys.readouterr().err
+
+
+def test_report_refuses_a_week_folder_linking_outside(workspace, capsys) -> None:
+    (workspace / "d.csv").write_text(DEPLOYMENTS)
+    assert main(LOAD_DEPLOYMENTS) == 0
+    outside = workspace / "outside"
+    outside.mkdir()
+    (workspace / "reports").mkdir()
+    (workspace / "reports" / "2024-W10").symlink_to(outside, target_is_directory=True)
+    capsys.readouterr()
+
+    assert main(["report", "--week", "2024-W10"]) == 1
+
+    (line,) = _error_lines(capsys)
+    assert line.startswith(f"release-health: {workspace / 'reports' / '2024-W10'} is a link to")
+    assert "outside the reports folder" in line
+    assert list(outside.iterdir()) == []

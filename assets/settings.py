@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -27,6 +28,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _FIELD_PREFIX = re.compile(r"^(\w+): ")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+#: the config file is user input too: bounded before it is read. Its deepest key is three levels
+#: down (``services.teams.<name>``), so this leaves room for any real file.
+CONFIG_MAX_DEPTH = 16
+CONFIG_MAX_BYTES = 1_048_576
+_YAML_LOADER = yaml.SafeLoader  # streams events one by one (libyaml stops on its own limit)
 
 
 class ConfigError(ValueError):
@@ -252,6 +258,28 @@ class Settings(_Section):
     @property
     def reports_path(self) -> Path:
         return self.path("reports_dir")
+
+
+def check_config_yaml(text: str) -> None:
+    """Refuse YAML aliases and nesting deeper than ``CONFIG_MAX_DEPTH`` before composing.
+
+    Works on the parser's event stream, so an alias bomb or a 100,000-deep nesting stops at
+    the first alias or the first level too deep, in bounded memory and time. Raises
+    :class:`ConfigError` naming the line; ``yaml.YAMLError`` for text that is not YAML.
+    """
+    if len(text.encode("utf-8", errors="replace")) > CONFIG_MAX_BYTES:
+        raise ConfigError(f"larger than {CONFIG_MAX_BYTES} bytes: not a config file")
+    depth = 0
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if isinstance(event, yaml.AliasEvent):
+            raise ConfigError(f"line {line}: YAML aliases (*name) are not allowed in the config")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > CONFIG_MAX_DEPTH:
+                raise ConfigError(f"line {line}: nested deeper than {CONFIG_MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _describe(error: Mapping[str, Any]) -> str:

@@ -2,11 +2,19 @@
 
 Every query the project runs lives in a ``.sql`` file beside the code that runs it; values are
 passed as bound ``$name`` parameters. This module is the only place that opens DuckDB.
+
+Opening is polite and closed: DuckDB allows one writer process per file, so a second process
+waits (up to ``warehouse_wait_seconds``) instead of failing on the lock; DuckDB never installs
+or loads an extension by itself (a non-DuckDB file would otherwise make it download one); and a
+busy, read-only or foreign file is reported as one :class:`WarehouseError` naming the file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from functools import cache
 from pathlib import Path
@@ -18,6 +26,33 @@ import pandas as pd
 from assets.settings import Settings
 
 SQL_DIR = Path(__file__).with_name("sql")
+#: no extension is ever installed or loaded behind our back (nothing is downloaded)
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+#: a DuckDB database file carries this magic at this offset of its first block
+DUCKDB_MAGIC, DUCKDB_MAGIC_OFFSET = b"DUCK", 8
+#: retries on a held lock start short and double up to this, until the deadline
+FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS = 0.05, 1.0
+WAITING_MESSAGE = "waiting for the warehouse (in use by another process) ..."
+#: what DuckDB says when another process holds the file's lock
+_LOCK_CONFLICT = "Could not set lock on file"
+_READ_ONLY_SIGNS = ("Permission denied", "Read-only file system")
+_FOREIGN_SIGNS = ("not a valid DuckDB database file", "Extension")
+
+
+class WarehouseError(Exception):
+    """The warehouse file cannot be used as asked; the message names it and says why."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process held the warehouse for longer than we were willing to wait."""
+
+
+class WarehouseReadOnly(WarehouseError):
+    """The warehouse must be written but the file or its folder is read-only."""
+
+
+class NotAWarehouse(WarehouseError):
+    """The configured warehouse path holds a file that is not a DuckDB database."""
 
 
 class Warehouse(Protocol):
@@ -84,9 +119,30 @@ def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def open_warehouse(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """The configured warehouse, with its memory budget."""
-    return connect(settings.warehouse_path, read_only, settings.memory_limit)
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def open_warehouse(
+    settings: Settings,
+    read_only: bool = False,
+    *,
+    wait_seconds: float | None = None,
+    on_wait: Callable[[str], None] = _say_waiting,
+) -> duckdb.DuckDBPyConnection:
+    """The configured warehouse, with its memory budget.
+
+    While another process holds it, waits up to ``wait_seconds`` (default: the config's
+    ``warehouse_wait_seconds``), telling ``on_wait`` once (stderr by default).
+    """
+    wait = settings.warehouse_wait_seconds if wait_seconds is None else wait_seconds
+    return connect(
+        settings.warehouse_path,
+        read_only,
+        settings.memory_limit,
+        wait_seconds=wait,
+        on_wait=on_wait,
+    )
 
 
 def _create_macros(conn: duckdb.DuckDBPyConnection) -> None:
@@ -96,15 +152,116 @@ def _create_macros(conn: duckdb.DuckDBPyConnection) -> None:
         run_script(conn, path)
 
 
-def connect(
-    path: Path | str, read_only: bool = False, memory_limit: str | None = None
+def is_in_memory(location: Path) -> bool:
+    """Whether ``location`` names an in-memory database rather than a file."""
+    return str(location).startswith(":memory:")
+
+
+def _is_foreign(location: Path) -> bool:
+    """Whether an existing file at ``location`` is not a DuckDB database (empty counts)."""
+    try:
+        with location.open("rb") as handle:
+            head = handle.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return False  # nothing to judge here: DuckDB's own error will say what is wrong
+    return head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC
+
+
+def _check_writable(location: Path) -> None:
+    """Refuse before DuckDB does: the file and its folder (for the WAL) must be writable."""
+    folder = location.parent
+    if location.exists() and not os.access(location, os.W_OK):
+        raise WarehouseReadOnly(
+            f"warehouse {location} is read-only; make it writable or point `warehouse:` "
+            "at a writable file (`status` still reads it)"
+        )
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise WarehouseReadOnly(
+            f"warehouse {location} is read-only: its folder {folder} is not writable; "
+            "point `warehouse:` at a writable folder"
+        )
+
+
+def _explained(exc: Exception, location: Path, wait_seconds: float) -> WarehouseError | None:
+    """The one-line :class:`WarehouseError` for a DuckDB or OS error, or None if unknown."""
+    message = str(exc)
+    if _LOCK_CONFLICT in message:
+        return WarehouseBusy(
+            f"warehouse is busy: another process has used {location} for over "
+            f"{wait_seconds:g} s; try again when it is done (or raise warehouse_wait_seconds)"
+        )
+    if isinstance(exc, PermissionError) or any(sign in message for sign in _READ_ONLY_SIGNS):
+        return WarehouseReadOnly(
+            f"warehouse {location} is read-only; make it and its folder writable or point "
+            "`warehouse:` elsewhere"
+        )
+    if any(sign in message for sign in _FOREIGN_SIGNS):
+        return NotAWarehouse(_foreign_message(location))
+    return None
+
+
+def _foreign_message(location: Path) -> str:
+    return (
+        f"{location} is not a DuckDB warehouse file; point `warehouse:` at a new or "
+        "existing .duckdb file"
+    )
+
+
+def _open_waiting(
+    location: Path,
+    read_only: bool,
+    config: dict[str, Any],
+    wait_seconds: float,
+    on_wait: Callable[[str], None] | None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse file and prepare it for use."""
+    """``duckdb.connect``, retrying with a growing pause while another process holds the lock."""
+    deadline = time.monotonic() + wait_seconds
+    pause = FIRST_RETRY_SECONDS
+    announced = False
+    while True:
+        try:
+            return duckdb.connect(str(location), read_only=read_only, config=config)
+        except duckdb.Error as exc:
+            left = deadline - time.monotonic()
+            if _LOCK_CONFLICT not in str(exc) or left <= 0:
+                raise (_explained(exc, location, wait_seconds) or exc) from None
+        if not announced and on_wait is not None:
+            on_wait(WAITING_MESSAGE)
+            announced = True
+        # polling is the only way: DuckDB offers no wait on its file lock
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, LONGEST_RETRY_SECONDS)
+
+
+def connect(
+    path: Path | str,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+    *,
+    wait_seconds: float = 0,
+    on_wait: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse file and prepare it for use.
+
+    Raises :class:`WarehouseBusy` when another process still holds the file after
+    ``wait_seconds`` (``on_wait`` hears once that we wait), :class:`WarehouseReadOnly` when a
+    write connection is asked of a read-only file, :class:`NotAWarehouse` for a file that is
+    not DuckDB's (which DuckDB would otherwise try to open with a downloaded extension).
+    """
     location = Path(path)
-    if not read_only:
-        location.parent.mkdir(parents=True, exist_ok=True)
-    config = {"memory_limit": memory_limit} if memory_limit else {}
-    conn = duckdb.connect(str(location), read_only=read_only, config=config)
+    config: dict[str, Any] = dict(NO_EXTENSIONS)
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if not is_in_memory(location):
+        if _is_foreign(location):
+            raise NotAWarehouse(_foreign_message(location))
+        if not read_only:
+            try:
+                location.parent.mkdir(parents=True, exist_ok=True)
+            except PermissionError as exc:
+                raise (_explained(exc, location, wait_seconds) or exc) from None
+            _check_writable(location)
+    conn = _open_waiting(location, read_only, config, wait_seconds, on_wait)
     if read_only:
         _create_macros(conn)
         return conn

@@ -2,7 +2,9 @@
 
 * ``weekly_report_schedule``: every Monday 06:00 in the reporting time zone, rebuild the
   previous week's marts and report.
-* ``inbox_sensor``: new or changed files in the inbox start the ingest job; once ingest has
+* ``inbox_sensor``: new or changed files in the inbox (by content: the SHA-256 of each file's
+  bytes, so a rewrite of the same size in the same second is still a change, and a touch is
+  not) start the ingest job; once ingest has
   queued weeks whose facts changed (``raw.pending_weeks``), it starts the weekly job for that
   range of weeks. The weekly report asset empties the queue for the weeks it published.
 """
@@ -12,18 +14,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from assets.delivery.marts import WeekRange, stale_weeks, week_of
 from assets.ingest.loader import INPUT_SUFFIXES
 from assets.settings import Settings
-from assets.warehouse import open_warehouse
+from assets.warehouse import WarehouseBusy, open_warehouse
 
 INBOX_KINDS = ("deployments", "incidents", "inventory")
 SENSOR_INTERVAL_SECONDS = 60
+HASH_CHUNK_BYTES = 1_048_576
+#: run keys are this many hex digits of a SHA-256
+RUN_KEY_DIGITS = 16
+#: a regular file is opened without following a link or waiting on a FIFO put in its place
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def previous_week(scheduled: dt.datetime) -> dt.date:
@@ -48,17 +56,44 @@ def build_weekly_report_schedule(job: dg.UnresolvedAssetJobDefinition, timezone:
     return weekly_report_schedule
 
 
-def inbox_files(inbox: Path) -> dict[str, list[int]]:
-    """Input files in the inbox's kind folders, with (mtime in ns, size) to notice changes."""
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fingerprint(path: Path) -> str | None:
+    """The SHA-256 of a regular file's bytes. A link or special file is not opened (ingest
+    refuses it, by name): its fingerprint is what it is. None when the file has gone."""
+    try:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            return _sha256(f"link:{os.readlink(path)}")
+        if not stat.S_ISREG(mode):
+            return _sha256(f"special:{stat.S_IFMT(mode)}")
+        handle = os.open(path, _OPEN_FLAGS)
+    except (FileNotFoundError, OSError):
+        return None
+    digest = hashlib.sha256()
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            return _sha256("special:replaced")
+        while chunk := stream.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inbox_files(inbox: Path) -> dict[str, str]:
+    """Input files in the inbox's kind folders, each with the SHA-256 of its content."""
     found = {}
     for kind in INBOX_KINDS:
         folder = inbox / kind
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix.lower() in INPUT_SUFFIXES:
-                stat = path.stat()
-                found[str(path.relative_to(inbox))] = [stat.st_mtime_ns, stat.st_size]
+            if path.suffix.lower() not in INPUT_SUFFIXES or path.is_dir():
+                continue
+            digest = fingerprint(path)
+            if digest is not None:
+                found[str(path.relative_to(inbox))] = digest
     return found
 
 
@@ -67,9 +102,10 @@ def _stale_weeks(settings: Settings) -> WeekRange | bool | None:
     if not settings.warehouse_path.exists():
         return None
     try:
-        with open_warehouse(settings, read_only=True) as conn:
+        # a sensor tick never waits: the next tick looks again
+        with open_warehouse(settings, read_only=True, wait_seconds=0) as conn:
             return stale_weeks(conn, settings)
-    except duckdb.IOException:  # a run holds the write lock: look again next tick
+    except WarehouseBusy:  # a run holds the write lock: look again next tick
         return False
 
 
@@ -91,11 +127,13 @@ def build_inbox_sensor(
         files = inbox_files(settings.inbox_path)
         changed = sorted(name for name, stamp in files.items() if seen.get(name) != stamp)
         if changed:
-            digest = hashlib.sha256(json.dumps([[n, files[n]] for n in changed]).encode())
+            # the inbox as last seen plus the new contents: a file changed back to an earlier
+            # content is a new key too, and the same contents seen twice never are
+            digest = _sha256(json.dumps([context.cursor or "", [[n, files[n]] for n in changed]]))
             return dg.SensorResult(
                 run_requests=[
                     dg.RunRequest(
-                        run_key=f"inbox-{digest.hexdigest()[:16]}",
+                        run_key=f"inbox-{digest[:RUN_KEY_DIGITS]}",
                         job_name=ingest_job.name,
                         tags={"release-health/new-files": str(len(changed))},
                     )
@@ -108,10 +146,11 @@ def build_inbox_sensor(
         if weeks is None:
             return dg.SkipReason("no new inbox files and no weeks waiting")
         first, last = weeks.first, weeks.last
+        seen_inbox = _sha256(context.cursor or "")[:RUN_KEY_DIGITS]
         return dg.SensorResult(
             run_requests=[
                 dg.RunRequest(
-                    run_key=f"weeks-{first}-{last}-{context.cursor and len(context.cursor)}",
+                    run_key=f"weeks-{first}-{last}-{seen_inbox}",
                     job_name=weekly_job.name,
                     tags={
                         "dagster/asset_partition_range_start": first.isoformat(),

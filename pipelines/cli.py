@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from pipelines.config import ConfigError, Settings, load_settings, parse_settings
 
@@ -24,6 +25,13 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 DEMO_MARKER = ".release-health-demo"
+#: the sample organisation needs this much history (``assets.sample.organisation.MIN_WEEKS``;
+#: not imported, to keep the command line light, and pinned by a test)
+MIN_SAMPLE_WEEKS = 8
+#: a capture time as the readers parse it: a date, optionally a time and an offset
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$"
+)
 DEMO_CONFIG = """\
 # Written by `release-health demo`: the sample organisation's own workspace.
 warehouse: warehouse.duckdb
@@ -52,15 +60,82 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _parse_week(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
+# -- flag values: checked while parsing, so a bad one is a usage error before anything is touched
+
+
+def iso_week_flag(text: str) -> dt.date:
+    """``--week``: the Monday of an ISO week written ``YYYY-Www`` that exists."""
     from assets.reporting.build import parse_iso_week
 
     try:
         return parse_iso_week(text)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        form = "" if "YYYY-Www" in str(exc) else "; expected YYYY-Www with a week that exists"
+        raise argparse.ArgumentTypeError(f"{exc}{form}") from None
+
+
+def timestamp_flag(text: str) -> str:
+    """``--captured-at``: an ISO-8601 date or date-time, kept as the text written."""
+    value = text.strip()
+    try:
+        if not _TIMESTAMP.match(value):
+            raise ValueError(value)
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 time; expected YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z], e.g. 2025-02-17T06:00:00Z"
+        ) from None
+    return value
+
+
+def whole_number_flag(minimum: int) -> Callable[[str], int]:
+    """A validator for an integer flag of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "whole number"  # argparse names the type in its own messages
+    return parse
+
+
+def _check_environment(name: str | None, settings: Settings) -> None:
+    """``--environment`` must be a chain environment or an alias of one (case-insensitive)."""
+    if name is None:
+        return
+    chain = settings.environments.chain
+    aliases = settings.environments.aliases
+    known = {env.lower() for env in [*chain, *aliases]}
+    if name.strip().lower() not in known:
+        also = f" (or an alias: {', '.join(aliases)})" if aliases else ""
+        raise UsageError(
+            f"argument --environment: {name!r} is not a known environment; expected one of "
+            f"{', '.join(chain)}{also}"
+        )
+
+
+def _check_captured_at(text: str | None, settings: Settings) -> None:
+    """``--captured-at`` must fall in the accepted range, or every row would be quarantined."""
+    if text is None:
+        return
+    from zoneinfo import ZoneInfo
+
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:  # read the way the readers read it: in the source time zone
+        moment = moment.replace(tzinfo=ZoneInfo(settings.source_timezone))
+    earliest = settings.contracts.min_timestamp_utc
+    latest = dt.datetime.now(dt.UTC) + dt.timedelta(hours=settings.contracts.max_future_hours)
+    if not earliest <= moment <= latest:
+        raise UsageError(
+            f"argument --captured-at: {text} is outside the accepted range "
+            f"{earliest:%Y-%m-%d} .. now + {settings.contracts.max_future_hours:g} h"
+        )
 
 
 # -- verbs -----------------------------------------------------------------------------------
@@ -74,6 +149,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    _check_environment(args.environment, settings)
+    _check_captured_at(args.captured_at, settings)
     validator = None
     if not args.no_contract_check:
         from assets.ingest.contract import validate_batches
@@ -147,9 +224,12 @@ def _file_line(report: FileReport) -> str:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.warehouse import open_warehouse
     from pipelines.runner import run_pipeline
 
-    outcome = run_pipeline(settings, week=_parse_week(args.week), backfill=args.backfill, log=_say)
+    # a busy, read-only or foreign warehouse is one line here, not a failed step inside the run
+    open_warehouse(settings).close()
+    outcome = run_pipeline(settings, week=args.week, backfill=args.backfill, log=_say)
     if not outcome.success:
         _stopped(outcome.problems, "the run stopped")
     for path in outcome.reports:
@@ -206,22 +286,26 @@ def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    requested = _parse_week(args.week)
+    requested = args.week
     from assets.reporting.build import archive_entries, build_weekly_report, default_report_week
     from assets.warehouse import open_warehouse
-    from reports.publish import publish_archive, publish_weekly
+    from reports.publish import UnsafeReportPath, publish_archive, publish_weekly
 
     if not settings.warehouse_path.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
-    with open_warehouse(settings) as conn:
+    # reading is all a report needs, so a read-only warehouse file can still be published
+    with open_warehouse(settings, read_only=True) as conn:
         week = requested or default_report_week(conn, settings, dt.date.today())
         if week is None:
             raise DataProblem("the warehouse holds no production deployments yet")
         report = build_weekly_report(conn, settings, week)
-        published = publish_weekly(
-            report, settings.reports_path, self_contained=args.self_contained, png=args.png
-        )
-        publish_archive(archive_entries(conn, settings.reports_path), settings.reports_path)
+        try:
+            published = publish_weekly(
+                report, settings.reports_path, self_contained=args.self_contained, png=args.png
+            )
+            publish_archive(archive_entries(conn, settings.reports_path), settings.reports_path)
+        except UnsafeReportPath as exc:
+            raise DataProblem(str(exc)) from None
     if args.png:
         if published.png_skipped:
             _say(f"PNG export skipped: {published.png_skipped}")
@@ -255,6 +339,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
     from assets.sample.organisation import last_sunday, write_sample_organisation
 
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--out {args.out} is not a folder")
     summary = write_sample_organisation(
         Path(args.out),
         weeks=args.weeks,
@@ -278,6 +364,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.runner import run_pipeline
 
     folder = Path(args.dir)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise UsageError(f"--dir {folder} is not a folder; choose another --dir")
     if folder.exists() and any(folder.iterdir()) and not (folder / DEMO_MARKER).exists():
         raise UsageError(f"{folder} exists and is not a demo folder; choose another --dir")
     shutil.rmtree(folder, ignore_errors=True)
@@ -310,8 +398,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 # -- parser ----------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line and a hint (not the whole usage text)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nhint: {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="release-health",
         description="Weekly release health: DORA metrics, release risk and environment drift.",
     )
@@ -320,8 +415,15 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     demo = verbs.add_parser("demo", help="generate a sample organisation, run everything")
-    demo.add_argument("--weeks", type=int, default=104, help="weeks of history (default 104)")
-    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    weeks = whole_number_flag(MIN_SAMPLE_WEEKS)
+    seed = whole_number_flag(0)
+    demo.add_argument(
+        "--weeks",
+        type=weeks,
+        default=104,
+        help=f"weeks of history, at least {MIN_SAMPLE_WEEKS} (default 104)",
+    )
+    demo.add_argument("--seed", type=seed, default=7, help="random seed (default 7)")
     demo.add_argument("--dir", default="data/demo", help="demo folder (default data/demo)")
     demo.set_defaults(handler=cmd_demo)
 
@@ -330,7 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--kind", choices=["deployments", "incidents", "inventory"])
     ingest.add_argument("--format", choices=["csv", "jsonl", "json", "yaml"])
     ingest.add_argument("--environment", help="environment of an inventory export")
-    ingest.add_argument("--captured-at", help="capture time of an inventory export (ISO-8601)")
+    ingest.add_argument(
+        "--captured-at",
+        type=timestamp_flag,
+        help="capture time of an inventory export (ISO-8601, e.g. 2025-02-17T06:00:00Z)",
+    )
     ingest.add_argument(
         "--no-contract-check",
         action="store_true",
@@ -339,12 +445,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(handler=cmd_ingest)
 
     run = verbs.add_parser("run", help="materialise all assets and publish the report(s)")
-    run.add_argument("--week", help="the report week, YYYY-Www (default: last complete week)")
+    run.add_argument(
+        "--week", type=iso_week_flag, help="the report week, YYYY-Www (default: last complete week)"
+    )
     run.add_argument("--backfill", action="store_true", help="rebuild every week of history")
     run.set_defaults(handler=cmd_run)
 
     report = verbs.add_parser("report", help="(re)publish a weekly report from the warehouse")
-    report.add_argument("--week", help="YYYY-Www (default: last complete week)")
+    report.add_argument("--week", type=iso_week_flag, help="YYYY-Www (default: last complete week)")
     report.add_argument("--self-contained", action="store_true", help="embed plotly.js")
     report.add_argument("--png", action="store_true", help="also write PNG charts")
     report.set_defaults(handler=cmd_report)
@@ -365,16 +473,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = verbs.add_parser("sample-data", help="write sample input files only")
     sample.add_argument("--out", required=True, help="folder to write into (an inbox)")
-    sample.add_argument("--scale", type=int, default=1, help="multiply services (default 1)")
-    sample.add_argument("--weeks", type=int, default=104)
-    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument(
+        "--scale", type=whole_number_flag(1), default=1, help="multiply services (default 1)"
+    )
+    sample.add_argument(
+        "--weeks", type=weeks, default=104, help=f"at least {MIN_SAMPLE_WEEKS} (default 104)"
+    )
+    sample.add_argument("--seed", type=seed, default=7)
     sample.set_defaults(handler=cmd_sample_data)
     return parser
 
 
+def _warehouse_errors() -> tuple[type[Exception], ...]:
+    """The warehouse's own errors, once a verb has loaded it (importing DuckDB costs time)."""
+    module = sys.modules.get("assets.warehouse")
+    return (module.WarehouseError,) if module else ()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has said what is wrong (or printed --help)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         settings = load_settings(args.config)
@@ -389,6 +510,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataProblem as exc:
         _say(f"release-health: {exc}")
         return EXIT_DATA
+    except _warehouse_errors() as exc:
+        from assets.warehouse import NotAWarehouse
+
+        _say(f"release-health: {exc}")
+        # a foreign file at the configured path is a configuration mistake
+        return EXIT_USAGE if isinstance(exc, NotAWarehouse) else EXIT_DATA
     except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

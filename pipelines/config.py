@@ -8,7 +8,13 @@ from pathlib import Path
 
 import yaml
 
-from assets.settings import ConfigError, Settings, parse_settings
+from assets.settings import (
+    CONFIG_MAX_BYTES,
+    ConfigError,
+    Settings,
+    check_config_yaml,
+    parse_settings,
+)
 
 __all__ = ["ConfigError", "Settings", "load_settings", "parse_settings"]
 
@@ -33,8 +39,14 @@ def load_settings(
     explicit = config_path or env.get(CONFIG_ENV)
     path = Path(explicit or DEFAULT_CONFIG_FILE)
     if path.exists():
+        if path.is_file() and path.stat().st_size > CONFIG_MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {CONFIG_MAX_BYTES} bytes: not a config file")
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            check_config_yaml(text)
+            raw = yaml.safe_load(text)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1}" if mark else ""

@@ -1,7 +1,9 @@
 """The composition root: every domain's assets, checks, jobs, schedule and sensor.
 
 ``dagster dev -w workspace.yaml`` loads ``defs`` from here, built from the configuration found
-the usual way (``--config`` is not available there: use ``RELEASE_HEALTH_CONFIG``).
+the usual way (``--config`` is not available there: use ``RELEASE_HEALTH_CONFIG``). ``defs`` is
+lazy: importing this module reads no configuration, so the command line (whose ``--config``
+always wins) is never stopped by a broken ``release-health.yaml`` in the current folder.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         sensors=[build_inbox_sensor(settings, ingest_job, weekly_job)],
         resources={
             "warehouse": WarehouseResource(
-                location=str(settings.warehouse_path), memory_limit=settings.memory_limit
+                location=str(settings.warehouse_path),
+                memory_limit=settings.memory_limit,
+                wait_seconds=settings.warehouse_wait_seconds,
             ),
             "settings": settings,
         },
@@ -62,4 +66,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-defs = build_definitions(load_settings())
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location's definitions, built from the configuration when Dagster loads them."""
+    return build_definitions(load_settings())

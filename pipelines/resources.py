@@ -19,10 +19,17 @@ class WarehouseResource(dg.ConfigurableResource):
 
     location: str
     memory_limit: str | None = None
+    #: how long a step waits for another process that holds the file
+    wait_seconds: float = 0
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = connect(self.location, memory_limit=self.memory_limit)
+        conn = connect(
+            self.location,
+            memory_limit=self.memory_limit,
+            wait_seconds=self.wait_seconds,
+            on_wait=dg.get_dagster_logger().info,
+        )
         try:
             yield conn
         finally:

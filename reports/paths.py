@@ -27,9 +27,13 @@ def validate_week(week: str) -> str:
 
 
 def week_page(reports_dir: Path, week: str) -> Path:
-    """``reports_dir/<week>/index.html``, guaranteed to stay inside ``reports_dir``."""
+    """``reports_dir/<week>/index.html``, guaranteed to stay inside ``reports_dir``.
+
+    Links in the folder are not resolved here: the publisher refuses a week folder that links
+    outside and replaces a linked page rather than writing through it.
+    """
     root = reports_dir.resolve()
-    page = (root / validate_week(week) / PAGE_NAME).resolve()
+    page = root / validate_week(week) / PAGE_NAME
     if root not in page.parents:
         raise ValueError(f"report page {page} would be outside {root}")
     return page

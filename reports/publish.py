@@ -3,10 +3,16 @@
 Layout: ``reports_dir/<YYYY-Www>/index.html`` per week, ``reports_dir/assets/plotly.min.js``
 shared by all weeks, ``reports_dir/index.html`` for the archive. Nothing is fetched from
 the network, and no path derived from data leaves ``reports_dir``.
+
+Links planted in the folder are not followed out of it: each file is written to a new
+temporary file in its real folder and renamed over the old name (a link there is replaced,
+never written through), and a folder under ``reports_dir`` that links outside is refused.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +26,10 @@ from reports.render import render_archive, render_weekly_page
 from reports.theme import THEME
 
 PNG_DIR = "png"
+#: a new file's permissions before the umask, as for any file the process creates
+NEW_FILE_MODE = 0o666
+#: exclusive creation of a file that must not exist yet (never through a planted link)
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 @dataclass
@@ -32,22 +42,60 @@ class Published:
     png_skipped: str | None = None
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` unless the file already holds exactly it; True when written."""
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
+class UnsafeReportPath(Exception):
+    """A folder inside the reports folder is a link that leads outside it."""
+
+
+def check_inside(reports_dir: Path, folder: Path) -> None:
+    """Refuse when ``folder`` or a folder between it and ``reports_dir`` is a link that leads
+    outside ``reports_dir`` (links that stay inside are followed as any folder is)."""
+    root = reports_dir.resolve()
+    here = root
+    for part in _parts_below(reports_dir, folder):
+        here = here / part
+        if here.is_symlink() and not here.resolve().is_relative_to(root):
+            raise UnsafeReportPath(
+                f"{here} is a link to {here.resolve()}, outside the reports folder {root}; "
+                "remove the link (reports are only written inside the reports folder)"
+            )
+
+
+def _parts_below(reports_dir: Path, folder: Path) -> tuple[str, ...]:
+    """The names leading from ``reports_dir`` down to ``folder`` (as written or resolved)."""
+    target = Path(os.path.abspath(folder))
+    for base in (Path(os.path.abspath(reports_dir)), reports_dir.resolve()):
+        if target.is_relative_to(base):
+            return target.relative_to(base).parts
+    raise UnsafeReportPath(f"{folder} is not inside the reports folder {reports_dir}")
+
+
+def _write_if_changed(path: Path, text: str, reports_dir: Path) -> bool:
+    """Write ``text`` to ``path`` (inside ``reports_dir``) unless the file already holds exactly
+    it; True when written."""
+    check_inside(reports_dir, path.parent)
+    # a link is never read through (it may lead anywhere): it is replaced below
+    if not path.is_symlink() and path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    # Replace in one step so a reader never sees a half-written page or library.
-    tmp.replace(path)
+    # a new file of our own (O_EXCL), so nothing that was planted is written through
+    tmp_name = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    handle = os.open(tmp_name, _CREATE_NEW, NEW_FILE_MODE)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as tmp:
+            tmp.write(text)
+        # Replace in one step so a reader never sees a half-written page or library; a link at
+        # ``path`` is itself replaced, not followed.
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
     return True
 
 
 def write_plotly_asset(reports_dir: Path) -> Path:
     """``reports_dir/assets/plotly.min.js`` from plotly's bundled copy, rewritten on change."""
     path = reports_dir / ASSETS_DIR / PLOTLY_FILE
-    _write_if_changed(path, get_plotlyjs())
+    _write_if_changed(path, get_plotlyjs(), reports_dir)
     return path
 
 
@@ -72,9 +120,10 @@ def publish_weekly(
     else:
         write_plotly_asset(reports_dir)
         html = render_weekly_page(page)
-    _write_if_changed(page_path, html)
+    _write_if_changed(page_path, html, reports_dir)
     published = Published(path=page_path, charts=len(page.figures))
     if png:
+        check_inside(reports_dir, page_path.parent / PNG_DIR)
         published.pngs, published.png_skipped = export_pngs(
             page.figures, page_path.parent / PNG_DIR, chromium_path=chromium_path
         )
@@ -84,5 +133,5 @@ def publish_weekly(
 def publish_archive(entries: list[ArchiveEntry], reports_dir: Path) -> Path:
     """Write ``reports_dir/index.html``: every week's headline numbers, newest first."""
     path = reports_dir.resolve() / PAGE_NAME
-    _write_if_changed(path, render_archive(entries))
+    _write_if_changed(path, render_archive(entries), reports_dir)
     return path

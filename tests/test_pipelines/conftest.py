@@ -1,4 +1,5 @@
-"""A small inbox (the delivery-metrics organisation plus one inventory snapshot) for the graph."""
+"""A small inbox (the delivery-metrics organisation plus one inventory snapshot) for the graph,
+and a command-line workspace."""
 
 import pytest
 
@@ -47,3 +48,15 @@ def inbox_settings(tmp_path):
             "reports_dir": str(tmp_path / "reports"),
         }
     )
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A folder with a config file pointing every path inside it, as the current folder."""
+    (tmp_path / "release-health.yaml").write_text(
+        "warehouse: w.duckdb\ninbox_dir: inbox\nreports_dir: reports\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    for variable in ("RELEASE_HEALTH_CONFIG", "RELEASE_HEALTH_WAREHOUSE"):
+        monkeypatch.delenv(variable, raising=False)
+    return tmp_path

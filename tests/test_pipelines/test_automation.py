@@ -1,7 +1,9 @@
 """The Monday schedule and the inbox sensor, evaluated with Dagster's test contexts."""
 
 import datetime as dt
+import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +89,44 @@ def test_sensor_waits_while_another_process_writes_the_warehouse(inbox_settings)
         writer.communicate(timeout=60)
     assert not result.run_requests
     assert "being written" in result.skip_message
+
+
+def test_sensor_keys_a_rewrite_of_the_same_size_and_time_as_new(
+    make_settings, write_input, tmp_path
+):
+    """A file rewritten with the same size and modification time is a change (its content
+    is), and the same content seen again is not."""
+    defs = build_definitions(make_settings(warehouse=str(tmp_path / "w.duckdb")))
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    path = write_input("d.csv", "deployment_id,service\nd1,api\n")
+    stamp = path.stat().st_mtime_ns
+
+    first = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    path.write_text("deployment_id,service\nd2,web\n")  # same size
+    os.utime(path, ns=(stamp, stamp))
+    second = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
+    third = sensor.evaluate_tick(dg.build_sensor_context(cursor=second.cursor))
+    path.write_text("deployment_id,service\nd1,api\n")  # back to the first content
+    os.utime(path, ns=(stamp, stamp))
+    fourth = sensor.evaluate_tick(dg.build_sensor_context(cursor=second.cursor))
+
+    (one,), (two,), (four,) = first.run_requests, second.run_requests, fourth.run_requests
+    assert {one.job_name, two.job_name, four.job_name} == {"ingest"}
+    assert len({one.run_key, two.run_key, four.run_key}) == 3
+    assert json.loads(second.cursor) == {
+        "deployments/d.csv": hashlib.sha256(b"deployment_id,service\nd2,web\n").hexdigest()
+    }
+    assert not third.run_requests  # unchanged: nothing new, no warehouse yet
+    assert "no new inbox files" in third.skip_message
+
+
+def test_sensor_does_not_read_through_a_planted_link(settings, write_input, tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("deployment_id\nsecret\n")
+    link = write_input("real.csv", "deployment_id\nd1\n").with_name("link.csv")
+    link.symlink_to(outside)
+
+    files = inbox_files(settings.inbox_path)
+
+    assert files["deployments/link.csv"] == hashlib.sha256(f"link:{outside}".encode()).hexdigest()
+    assert files["deployments/real.csv"] == hashlib.sha256(b"deployment_id\nd1\n").hexdigest()

@@ -4,8 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from pipelines.cli import main
 
 GOOD = """\
@@ -13,18 +11,6 @@ deployment_id,service,environment,version,status,started_at
 d1,api,prod,1.0.0,succeeded,2024-03-04T10:00:00Z
 d2,api,prod,1.0.1,succeeded,2024-03-05T10:00:00Z
 """
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """A folder with a config file pointing every path inside it."""
-    (tmp_path / "release-health.yaml").write_text(
-        "warehouse: w.duckdb\ninbox_dir: inbox\nreports_dir: reports\n"
-    )
-    monkeypatch.chdir(tmp_path)
-    for variable in ("RELEASE_HEALTH_CONFIG", "RELEASE_HEALTH_WAREHOUSE"):
-        monkeypatch.delenv(variable, raising=False)
-    return tmp_path
 
 
 def test_unknown_config_key_exits_2_naming_it(workspace, capsys):

@@ -120,3 +120,21 @@ def test_workspace_loads_the_code_location(inbox_settings, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "release_health" in result.stdout + result.stderr
+
+
+def test_definitions_are_built_when_loaded_not_when_imported(tmp_path, monkeypatch):
+    import importlib
+
+    import pipelines.definitions
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "release-health.yaml").write_text("warehouse: [unclosed\n")
+    lazy = importlib.reload(pipelines.definitions).defs  # the broken file is not read here
+    assert not isinstance(lazy, dg.Definitions)
+
+    (tmp_path / "good.yaml").write_text("warehouse: good.duckdb\n")
+    monkeypatch.setenv("RELEASE_HEALTH_CONFIG", str(tmp_path / "good.yaml"))
+    loaded = lazy()
+    assert isinstance(loaded, dg.Definitions)
+    assert loaded.resources["warehouse"].location == str(tmp_path / "good.duckdb")
+    assert loaded.resources["warehouse"].wait_seconds == 60

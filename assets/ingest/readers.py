@@ -85,7 +85,11 @@ def _check_text(data: bytes, path: Path) -> None:
 
 
 def _as_text(value: Any) -> str | None:
-    """A JSON/YAML scalar or structure as the text a CSV cell would hold."""
+    """A JSON/YAML scalar or structure as the text a CSV cell would hold.
+
+    The parsers already give numbers and YAML scalars as their written text; booleans (JSON
+    ``true``/``false``) and values an adapter computed are written out here.
+    """
     if value is None:
         return None
     if isinstance(value, str):

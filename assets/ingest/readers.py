@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
 from assets.ingest.batches import (
     EXTRA_COLUMN,
@@ -30,8 +30,15 @@ from assets.ingest.batches import (
     canonical_name,
 )
 from assets.ingest.csv_reader import CsvBatch
+from assets.ingest.documents import (
+    DocumentError,
+    Parsed,
+    parse_json,
+    parse_yaml,
+    repeated_keys,
+)
 from assets.ingest.kinds import Kind, kind_named
-from assets.settings import Settings
+from assets.settings import Limits, Settings
 
 __all__ = ["ReadOptions", "RecordBatch", "UnreadableFile", "detect_format", "read_file"]
 
@@ -78,7 +85,11 @@ def _check_text(data: bytes, path: Path) -> None:
 
 
 def _as_text(value: Any) -> str | None:
-    """A JSON/YAML scalar or structure as the text a CSV cell would hold."""
+    """A JSON/YAML scalar or structure as the text a CSV cell would hold.
+
+    The parsers already give numbers and YAML scalars as their written text; booleans (JSON
+    ``true``/``false``) and values an adapter computed are written out here.
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -96,6 +107,10 @@ def _as_text(value: Any) -> str | None:
     return json.dumps(value, default=str, sort_keys=True)
 
 
+class SeveralJsonValues(UnreadableFile):
+    """A ``.json`` file holding several JSON values one after another: JSON Lines."""
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
@@ -110,8 +125,14 @@ def batch_from_records(
     source: str,
     column_map: Mapping[str, str],
     rejects: list[ParseReject] | None = None,
+    texts: Mapping[int, str] | None = None,
 ) -> RecordBatch:
-    """Turn ``(record_number, mapping)`` pairs into a :class:`RecordBatch` of text columns."""
+    """Turn ``(record_number, mapping)`` pairs into a :class:`RecordBatch` of text columns.
+
+    ``texts`` holds, by record number, a record's own JSON text where the file has one (a
+    JSON Lines line): it is kept as the record as read, numbers exactly as written.
+    """
+    texts = texts or {}
     numbers: list[int] = []
     columns: dict[str, list[str | None]] = {name: [] for name in kind.fields}
     extras: list[str | None] = []
@@ -119,7 +140,8 @@ def batch_from_records(
     prefixes = dict(kind.map_fields)
     for number, record in records:
         numbers.append(number)
-        originals.append(json.dumps(_jsonable(record), sort_keys=False))
+        original = texts.get(number)
+        originals.append(original if original is not None else json.dumps(_jsonable(record)))
         row: dict[str, str | None] = {}
         maps: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
@@ -149,70 +171,122 @@ def batch_from_records(
     return ArrowBatch(kind, fmt, source, table=pa.table(arrays), rejects=rejects or [])
 
 
+#: characters of an over-long line kept in quarantine, so the record stays readable
+LINE_PREVIEW_CHARS = 200
+# a line holding something other than whitespace (the independent count of JSON Lines records)
+_NON_BLANK_LINE = re.compile(rb"[^\r\n]*[^\s][^\r\n]*")
+
+
+def count_json_lines(data: bytes) -> int:
+    """Records in a JSON Lines file counted from its bytes: lines that are not blank."""
+    return len(_NON_BLANK_LINE.findall(data))
+
+
+def _line_reject(number: int, line: str, code: str, detail: str) -> ParseReject:
+    return ParseReject(number, {"line": line}, [f"{code}: line {number}: {detail}"])
+
+
+def _repeated_reasons(keys: list[str], where: str) -> list[str]:
+    return [f"duplicate_key: {key} appears more than once in {where}" for key in keys]
+
+
 def read_jsonl(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> RecordBatch:
-    """One JSON object per line; blank lines are skipped, every other line is a record."""
+    """One JSON object per line; blank lines are skipped, every other line is a record.
+
+    Lines end at LF, CRLF or CR (JSON text never holds a raw line break). A line longer than
+    ``limits.max_line_bytes``, nested deeper than ``limits.max_depth`` or repeating a key is
+    quarantined with its reason; the other lines load. Numbers keep their literal text.
+    """
+    limits = options.settings.limits
     records: list[tuple[int, Mapping[str, Any]]] = []
+    texts: dict[int, str] = {}
     rejects: list[ParseReject] = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    for number, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
+            continue
+        if len(raw) > limits.max_line_bytes:
+            preview = raw[:LINE_PREVIEW_CHARS].decode("utf-8", errors="replace") + "…"
+            rejects.append(
+                _line_reject(
+                    number,
+                    preview,
+                    "line_too_long",
+                    f"{len(raw):,} bytes, longer than limits.max_line_bytes"
+                    f" ({limits.max_line_bytes:,})",
+                )
+            )
             continue
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             preview = raw.decode("utf-8", errors="replace")
             rejects.append(
-                ParseReject(
-                    number,
-                    {"line": preview},
-                    [f"invalid_encoding: line {number}: byte {exc.start + 1} is not UTF-8"],
+                _line_reject(
+                    number, preview, "invalid_encoding", f"byte {exc.start + 1} is not UTF-8"
                 )
             )
             continue
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            rejects.append(
-                ParseReject(number, {"line": text}, [f"invalid_json: line {number}: {exc.msg}"])
-            )
+            parsed = parse_json(raw, text, limits.max_depth)
+        except DocumentError as exc:
+            # the message of a parse error inside one line: its position is the line's
+            detail = exc.detail.split(": ", 1)[-1] if exc.code == "invalid_json" else exc.detail
+            rejects.append(_line_reject(number, text, exc.code, detail))
             continue
+        value = parsed.value
         if not isinstance(value, dict):
             rejects.append(
-                ParseReject(
+                _line_reject(
                     number,
-                    {"line": text},
-                    [
-                        f"not_an_object: line {number}: a JSON {type(value).__name__}"
-                        " where an object was expected"
-                    ],
+                    text,
+                    "not_an_object",
+                    f"a JSON {type(value).__name__} where an object was expected",
                 )
+            )
+            continue
+        repeated = repeated_keys(value, parsed.duplicates)
+        if repeated:
+            rejects.append(
+                ParseReject(number, {"line": text}, _repeated_reasons(repeated, f"line {number}"))
             )
             continue
         records.append((number, value))
-    return batch_from_records(
-        kind, records, "jsonl", "canonical", options.settings.column_map, rejects
+        if not parsed.constants:  # NaN/Infinity are not JSON the warehouse accepts as written
+            texts[number] = text
+    batch = batch_from_records(
+        kind, records, "jsonl", "canonical", options.settings.column_map, rejects, texts
     )
+    batch.records_counted = count_json_lines(data)
+    return batch
 
 
-def load_document(path: Path, data: bytes, fmt: str) -> Any:
-    """Parse a whole JSON or YAML document (YAML with several documents gives a list)."""
+def parse_document(path: Path, data: bytes, fmt: str, limits: Limits) -> Parsed:
+    """Parse a whole JSON or YAML file (YAML with several documents gives a list).
+
+    A file that cannot be parsed within ``limits`` raises :class:`UnreadableFile` naming the
+    file and the reason code.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{path.name}: not UTF-8 text (byte {exc.start + 1})") from None
-    if fmt == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UnreadableFile(
-                f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
+        raise UnreadableFile(
+            f"{path.name}: invalid_encoding: byte {exc.start + 1} is not UTF-8"
+        ) from None
     try:
-        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise UnreadableFile(f"{path.name}: not valid YAML{where}") from None
-    return documents[0] if len(documents) == 1 else documents
+        if fmt == "json":
+            return parse_json(data, text, limits.max_depth)
+        parsed = parse_yaml(text, limits)
+    except DocumentError as exc:
+        error = SeveralJsonValues if exc.several_values else UnreadableFile
+        raise error(f"{path.name}: {exc}") from None
+    documents = [doc for doc in parsed.value if doc is not None]
+    parsed.value = documents[0] if len(documents) == 1 else documents
+    return parsed
+
+
+def load_document(path: Path, data: bytes, fmt: str, limits: Limits | None = None) -> Any:
+    """The value of a whole JSON or YAML file (see :func:`parse_document`)."""
+    return parse_document(path, data, fmt, limits or Limits()).value
 
 
 def records_of(document: Any) -> list[Any] | None:
@@ -230,12 +304,18 @@ def records_of(document: Any) -> list[Any] | None:
 def read_document(
     path: Path, data: bytes, kind: Kind, fmt: str, options: ReadOptions
 ) -> list[RecordBatch]:
-    """A JSON/YAML file: a native export (kubectl, helm, Argo CD, GitHub, GitLab) or records."""
+    """A JSON/YAML file: a native export (kubectl, helm, Argo CD, GitHub, GitLab) or records.
+
+    A record repeating a key is quarantined ``duplicate_key``; a repeated key outside the
+    records (in a native export, or in the object that holds the record list) fails the file.
+    """
     from assets.ingest.adapters import parse_native
 
-    document = load_document(path, data, fmt)
+    parsed = parse_document(path, data, fmt, options.settings.limits)
+    document = parsed.value
     native = parse_native(document, kind.name, path, options)
     if native is not None:
+        _refuse_repeated_keys(path, document, parsed)
         return [
             batch_from_records(
                 kind_named(kind_name),
@@ -251,12 +331,13 @@ def read_document(
         raise UnreadableFile(
             f"{path.name}: expected a list of records or an object, found {type(document).__name__}"
         )
+    wrapper = isinstance(document, dict) and not (len(items) == 1 and items[0] is document)
+    if wrapper and id(document) in parsed.duplicates:  # e.g. two "items" lists: which one?
+        _refuse_repeated_keys(path, document, parsed)
     records: list[tuple[int, Mapping[str, Any]]] = []
     rejects: list[ParseReject] = []
     for number, item in enumerate(items, start=1):
-        if isinstance(item, dict):
-            records.append((number, item))
-        else:
+        if not isinstance(item, dict):
             rejects.append(
                 ParseReject(
                     number,
@@ -267,9 +348,39 @@ def read_document(
                     ],
                 )
             )
-    return [
-        batch_from_records(kind, records, fmt, "canonical", options.settings.column_map, rejects)
-    ]
+        elif repeated := repeated_keys(item, parsed.duplicates):
+            rejects.append(
+                ParseReject(
+                    number, _jsonable(item), _repeated_reasons(repeated, f"record {number}")
+                )
+            )
+        else:
+            records.append((number, item))
+    batch = batch_from_records(
+        kind, records, fmt, "canonical", options.settings.column_map, rejects
+    )
+    batch.records_counted = len(items)  # the items of the file's record list
+    return [batch]
+
+
+def _refuse_repeated_keys(path: Path, value: Any, parsed: Parsed) -> None:
+    repeated = repeated_keys(value, parsed.duplicates)
+    if repeated:
+        raise UnreadableFile(
+            f"{path.name}: {_repeated_reasons(repeated[:1], 'one object of the file')[0]}"
+        )
+
+
+def _check_size(path: Path, limits: Limits) -> None:
+    """Fail a file larger than ``limits.max_file_bytes`` before any of it is read."""
+    if limits.max_file_bytes is None:
+        return
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise UnreadableFile(
+            f"{path.name}: file_too_large: {size:,} bytes, more than limits.max_file_bytes"
+            f" ({limits.max_file_bytes:,})"
+        )
 
 
 def read_file(
@@ -280,6 +391,7 @@ def read_file(
     ``head`` is the start of the file: a CSV body is read by DuckDB from the path, other
     formats are parsed whole.
     """
+    _check_size(path, options.settings.limits)
     _check_text(head, path)
     if fmt == "csv":
         # the header is checked now; DuckDB reads the body when the batch is loaded
@@ -287,12 +399,7 @@ def read_file(
     data = path.read_bytes()
     if fmt == "jsonl":
         return [read_jsonl(path, data, kind, options)]
-    if fmt == "json":
-        try:
-            json.loads(data.decode("utf-8-sig"))
-        except json.JSONDecodeError as exc:
-            if exc.msg == "Extra data":  # several JSON objects, one per line, under .json
-                return [read_jsonl(path, data, kind, options)]
-        except UnicodeDecodeError:
-            pass
-    return read_document(path, data, kind, fmt, options)
+    try:
+        return read_document(path, data, kind, fmt, options)
+    except SeveralJsonValues:  # several JSON objects, one per line, under .json
+        return [read_jsonl(path, data, kind, options)]

@@ -47,6 +47,7 @@ from assets.ingest.adapters.records import (
     format_timestamp,
     image_of,
     is_commit_sha,
+    is_true,
     is_version_tag,
     mapped_environment,
     short_sha,
@@ -286,7 +287,7 @@ def _history_records(app: Mapping[str, Any], identity: dict[str, Any]) -> list[d
             "finished_at": deployed_at,
             "commit_sha": revision if is_commit_sha(revision) else None,
             "triggered_by": as_text(initiated.get("username"))
-            or ("automated" if initiated.get("automated") is True else None),
+            or ("automated" if is_true(initiated.get("automated")) else None),
         }
         record["argocd"] = {
             "application": name,

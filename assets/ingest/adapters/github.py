@@ -84,10 +84,11 @@ def _ordered(statuses: list[Any]) -> list[Mapping[str, Any]]:
             unique.setdefault(status.get("id", f"position-{position}"), status)
 
     def order(status: Mapping[str, Any]) -> tuple[str, int]:
-        status_id = status.get("id")
+        # ids arrive as the text the export wrote; they order numerically
+        status_id = as_text(status.get("id")) or ""
         return (
             format_timestamp(status.get("created_at")) or "",
-            status_id if isinstance(status_id, int) else 0,
+            int(status_id) if status_id.isascii() and status_id.isdigit() else 0,
         )
 
     return sorted(unique.values(), key=order)

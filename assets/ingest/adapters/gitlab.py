@@ -32,6 +32,7 @@ from assets.ingest.adapters.records import (
     blank_record,
     format_timestamp,
     is_commit_sha,
+    is_true,
     is_version_tag,
     short_sha,
 )
@@ -111,7 +112,7 @@ def parse_gitlab_deployments(
                 or format_timestamp(deployment.get("updated_at"))
             )
         ref, sha = as_text(deployment.get("ref")), as_text(deployment.get("sha"))
-        tagged = deployment.get("tag") is True or deployable.get("tag") is True
+        tagged = is_true(deployment.get("tag")) or is_true(deployable.get("tag"))
         if tagged or is_version_tag(ref):
             version = ref
         else:

@@ -274,8 +274,10 @@ def _inventory_record(
         version = _container_version(main, main_status)
 
     config: dict[str, Any] = {}
-    if kind != "Pod" and isinstance(spec.get("replicas"), int):
-        config["replicas"] = spec["replicas"]
+    # the reader keeps numbers as written text; replicas is an integer by the Kubernetes API
+    replicas = as_text(spec.get("replicas"))
+    if kind != "Pod" and replicas is not None and replicas.isascii() and replicas.isdigit():
+        config["replicas"] = int(replicas)
     if main is not None:
         config |= _literal_env(main)
     dependencies: dict[str, Any] = {}

@@ -51,6 +51,12 @@ def as_text(value: Any) -> str | None:
     return text or None
 
 
+def is_true(value: Any) -> bool:
+    """Whether a flag is set: JSON ``true``, or ``true`` as YAML text (the reader keeps YAML
+    scalars as written)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 def format_timestamp(value: Any) -> str | None:
     """A timestamp as ISO-8601 text (YAML may already have parsed it into a datetime)."""
     if isinstance(value, dt.datetime):

@@ -1,0 +1,334 @@
+"""JSON and YAML text parsed into values of text, within the configured limits.
+
+Values are text as written: a JSON number keeps its literal text (``1.10`` stays ``1.10``) and
+every YAML scalar is its source text (``010``, ``no``, ``1e3``, ``2026-01-02`` stay as they
+are); only YAML's null (``~``, ``null``, an empty value) becomes None, so a missing field stays
+missing. JSON ``true``/``false`` stay booleans; the readers write them as ``true``/``false``.
+
+The work one input can cause is bounded before it is done:
+
+* nesting deeper than ``limits.max_depth`` fails with ``too_deep``, found for JSON by one
+  linear scan of the brackets outside strings before parsing, and for YAML on the parser's
+  event stream, which is built into values without recursion;
+* a YAML anchor or alias fails with ``yaml_alias`` unless ``limits.yaml_aliases`` is true, and
+  then aliases may repeat at most :data:`MAX_ALIAS_NODES` nodes (``too_large``), so an alias
+  bomb of a few hundred bytes cannot expand to billions of values.
+
+A key that appears twice in one object is not resolved silently: the parse keeps a note of
+every mapping holding a repeated key (:attr:`Parsed.duplicates`) and the reader quarantines
+the record that contains it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+from assets.settings import Limits
+
+#: Nodes that YAML aliases may repeat in one file (each alias counts every node it stands for).
+MAX_ALIAS_NODES = 1_000_000
+
+# a JSON string, possibly unterminated (the parser stops there, so the rest is inside it)
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
+_OPENERS = b"[{"
+_CLOSERS = b"]}"
+# keep only brackets, then map an opener to +1 and a closer to -1 (as signed bytes)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _OPENERS + _CLOSERS)
+_BRACKET_STEPS = bytes.maketrans(_OPENERS + _CLOSERS, b"\x01\x01\xff\xff")
+# YAML 1.1 null, as SafeLoader resolves an untagged plain scalar
+_YAML_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_YAML_NULL_TAG = "tag:yaml.org,2002:null"
+_YAML_MERGE_KEY = "<<"
+_LIBYAML_DEPTH_PROBLEM = "maximum nesting depth"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it is installed
+
+
+class DocumentError(ValueError):
+    """Text that cannot be parsed within the limits: ``code`` is the reason code."""
+
+    def __init__(self, code: str, detail: str, *, several_values: bool = False) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        #: JSON text holding several values one after another (JSON Lines under ``.json``)
+        self.several_values = several_values
+
+
+@dataclass
+class Parsed:
+    """A parsed document and what the parse noticed about it."""
+
+    value: Any
+    #: ``id(mapping) -> (mapping, keys it holds more than once)``; the mapping is kept so
+    #: its id cannot be reused by another object
+    duplicates: dict[int, tuple[Any, list[str]]] = field(default_factory=dict)
+    #: whether JSON ``NaN``/``Infinity`` appeared (valid for Python, not for strict JSON)
+    constants: bool = False
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def nesting_depth(data: bytes) -> int:
+    """The deepest nesting of JSON arrays and objects in ``data``, brackets in strings aside.
+
+    Linear and without recursion: strings are cut out by a regular expression, the brackets
+    left become steps of +1/-1 and the depth is the largest running sum.
+    """
+    if data.count(b"[") + data.count(b"{") == 0:
+        return 0
+    steps = _JSON_STRING.sub(b"", data).translate(_BRACKET_STEPS, _NOT_BRACKETS)
+    if not steps:
+        return 0
+    signed = pa.Array.from_buffers(pa.int8(), len(steps), [None, pa.py_buffer(steps)])
+    return max(0, pc.max(pc.cumulative_sum(signed.cast(pa.int32()))).as_py())
+
+
+def check_json_depth(data: bytes, max_depth: int) -> None:
+    """Raise ``too_deep`` when ``data`` nests JSON arrays/objects deeper than ``max_depth``."""
+    # fewer brackets than the limit cannot nest past it: most records skip the scan
+    if data.count(b"[") + data.count(b"{") <= max_depth:
+        return
+    depth = nesting_depth(data)
+    if depth > max_depth:
+        raise DocumentError("too_deep", f"nests {depth} levels, {_too_deep(max_depth)}")
+
+
+def _too_deep(max_depth: int) -> str:
+    return f"nesting deeper than limits.max_depth ({max_depth})"
+
+
+def parse_json(data: bytes, text: str, max_depth: int) -> Parsed:
+    """Parse one JSON value, numbers kept as their literal text.
+
+    ``data`` are the bytes ``text`` was decoded from (scanned for depth before parsing).
+    """
+    check_json_depth(data, max_depth)
+    parsed = Parsed(None)
+
+    def pairs_to_dict(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            repeated = [key for key, count in counts.items() if count > 1]
+            parsed.duplicates[id(result)] = (result, repeated)
+        return result
+
+    def constant(name: str) -> str:
+        parsed.constants = True
+        return name
+
+    try:
+        parsed.value = json.loads(
+            text,
+            parse_int=str,
+            parse_float=str,
+            parse_constant=constant,
+            object_pairs_hook=pairs_to_dict,
+        )
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            "invalid_json",
+            f"line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            several_values=exc.msg == "Extra data",
+        ) from None
+    except RecursionError:
+        # only reachable when limits.max_depth is set above what the interpreter can follow
+        raise DocumentError("too_deep", _too_deep(max_depth)) from None
+    return parsed
+
+
+# -- YAML ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Collection:
+    """A YAML mapping or sequence being built from events."""
+
+    is_mapping: bool
+    anchor: str | None
+    items: list[Any] = field(default_factory=list)
+    mapping: dict[Any, Any] = field(default_factory=dict)
+    merges: list[Any] = field(default_factory=list)
+    repeated: list[Any] = field(default_factory=list)
+    #: nodes this collection stands for, itself included, aliases expanded
+    size: int = 1
+    key: Any = None
+    has_key: bool = False
+    merging: bool = False
+
+
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
+def _scalar(event: yaml.ScalarEvent) -> str | None:
+    """A scalar as its source text; None for YAML's null (so a missing value stays missing)."""
+    if event.tag == _YAML_NULL_TAG:
+        return None
+    plain = not event.style and event.implicit[0]
+    if plain and _YAML_NULL.match(event.value):
+        return None
+    return event.value
+
+
+def _is_merge_key(event: yaml.Event) -> bool:
+    return (
+        isinstance(event, yaml.ScalarEvent)
+        and not event.style
+        and event.implicit[0]
+        and event.value == _YAML_MERGE_KEY
+    )
+
+
+def _add_to(parent: _Collection, value: Any, size: int, event: yaml.Event) -> None:
+    """Put a finished node into the collection being built."""
+    parent.size += size
+    if not parent.is_mapping:
+        parent.items.append(value)
+        return
+    if not parent.has_key:
+        if isinstance(value, dict | list):
+            raise DocumentError("invalid_yaml", f"line {_line(event)}: a key must be a scalar")
+        parent.key, parent.has_key, parent.merging = value, True, _is_merge_key(event)
+        return
+    if parent.merging:
+        sources = value if isinstance(value, list) else [value]
+        if not all(isinstance(source, dict) for source in sources):
+            raise DocumentError(
+                "invalid_yaml", f"line {_line(event)}: '<<' merges a mapping or a list of them"
+            )
+        parent.merges.extend(sources)
+    else:
+        if parent.key in parent.mapping:
+            parent.repeated.append(parent.key)
+        parent.mapping[parent.key] = value
+    parent.has_key = parent.merging = False
+
+
+def _finish(node: _Collection, duplicates: dict[int, tuple[Any, list[str]]]) -> Any:
+    if not node.is_mapping:
+        return node.items
+    value = node.mapping
+    if node.merges:
+        # explicit keys win over merged ones, and an earlier merged mapping over a later one
+        value = {}
+        for source in reversed(node.merges):
+            value.update(source)
+        value.update(node.mapping)
+    if node.repeated:
+        keys = list(dict.fromkeys(str(key) for key in node.repeated))
+        duplicates[id(value)] = (value, keys)
+    return value
+
+
+def parse_yaml(text: str, limits: Limits) -> Parsed:
+    """Parse a YAML stream into the list of its documents, scalars as their source text.
+
+    Built iteratively from the parser's events, so depth, anchors and alias expansion are
+    checked as the events arrive, before any value they would create exists.
+    """
+    parsed = Parsed([])
+    documents: list[Any] = parsed.value
+    stack: list[_Collection] = []
+    anchors: dict[str, tuple[Any, int | None]] = {}
+    repeated_by_aliases = 0
+
+    def place(value: Any, size: int, event: yaml.Event) -> None:
+        if stack:
+            _add_to(stack[-1], value, size, event)
+        else:
+            documents.append(value)
+
+    for event in _yaml_events(text, limits.max_depth):
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not limits.yaml_aliases:
+            raise DocumentError(
+                "yaml_alias",
+                f"line {_line(event)}: YAML aliases are not allowed;"
+                " set limits.yaml_aliases: true to allow them",
+            )
+        if isinstance(event, yaml.DocumentStartEvent):
+            anchors.clear()  # an anchor names a node of its own document only
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(stack) >= limits.max_depth:
+                raise DocumentError(
+                    "too_deep", f"line {_line(event)}: {_too_deep(limits.max_depth)}"
+                )
+            stack.append(_Collection(isinstance(event, yaml.MappingStartEvent), event.anchor))
+            if event.anchor is not None:
+                anchors[event.anchor] = (None, None)  # open: an alias to it would recurse
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            node = stack.pop()
+            value = _finish(node, parsed.duplicates)
+            if node.anchor is not None:
+                anchors[node.anchor] = (value, node.size)
+            place(value, node.size, event)
+        elif isinstance(event, yaml.ScalarEvent):
+            value = _scalar(event)
+            if event.anchor is not None:
+                anchors[event.anchor] = (value, 1)
+            place(value, 1, event)
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise DocumentError(
+                    "invalid_yaml", f"line {_line(event)}: alias *{event.anchor} names no anchor"
+                )
+            value, size = anchors[event.anchor]
+            if size is None:
+                raise DocumentError(
+                    "too_large",
+                    f"line {_line(event)}: alias *{event.anchor} repeats a node that holds it",
+                )
+            repeated_by_aliases += size
+            if repeated_by_aliases > MAX_ALIAS_NODES:
+                raise DocumentError(
+                    "too_large",
+                    f"line {_line(event)}: aliases repeat more than {MAX_ALIAS_NODES:,} nodes",
+                )
+            place(value, size, event)
+    return parsed
+
+
+def _yaml_events(text: str, max_depth: int) -> Iterator[yaml.Event]:
+    try:
+        yield from yaml.parse(text, Loader=_YAML_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        if _LIBYAML_DEPTH_PROBLEM in (exc.problem or ""):
+            # libyaml scans ahead and stops at its own nesting bound, deeper than ours
+            raise DocumentError("too_deep", f"{where}{_too_deep(max_depth)}") from None
+        raise DocumentError("invalid_yaml", f"{where}{exc.problem or 'not valid YAML'}") from None
+    except yaml.YAMLError as exc:
+        raise DocumentError("invalid_yaml", str(exc).splitlines()[0]) from None
+
+
+# -- repeated keys ---------------------------------------------------------------------------
+
+
+def repeated_keys(value: Any, duplicates: dict[int, tuple[Any, list[str]]]) -> list[str]:
+    """Keys repeated in any mapping within ``value`` (iterative: nesting may be deep)."""
+    if not duplicates:
+        return []
+    found: list[str] = []
+    seen: set[int] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, dict | list) or id(item) in seen:
+            continue
+        seen.add(id(item))  # an aliased node is looked at once
+        if id(item) in duplicates:
+            found.extend(duplicates[id(item)][1])
+        pending.extend(item.values() if isinstance(item, dict) else item)
+    return list(dict.fromkeys(found))

@@ -316,17 +316,6 @@ class _Ingest:
             _record_alone(self.conn, [failed])
             self._done([failed])
             return
-        limit = self.settings.limits.max_file_bytes
-        if limit is not None and path.stat().st_size > limit:
-            size = path.stat().st_size
-            failed = _failed(
-                path,
-                request.kind or "unknown",
-                f"{path}: file_too_large: {size:,} bytes, over limits.max_file_bytes {limit:,}",
-            )
-            _record_alone(self.conn, [failed])
-            self._done([failed])
-            return
         try:
             sha, head = hash_file(path)
         except OSError as exc:

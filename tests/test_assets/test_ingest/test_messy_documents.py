@@ -121,8 +121,9 @@ def test_yaml_scalars_stay_as_written(
 
 
 def test_yaml_null_and_empty_values_stay_missing(
-    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+    warehouse: duckdb.DuckDBPyConnection, make_settings, write_input
 ) -> None:
+    settings = make_settings(contracts={"max_reject_ratio": 1.0})  # two of three bad on purpose
     path = write_input(
         "deployments.yaml",
         yaml_record("d1", service="~") + yaml_record("d2", service="") + yaml_record("d3"),

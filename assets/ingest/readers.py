@@ -280,6 +280,11 @@ def read_file(
     ``head`` is the start of the file: a CSV body is read by DuckDB from the path, other
     formats are parsed whole.
     """
+    limit, size = options.settings.limits.max_file_bytes, path.stat().st_size
+    if limit is not None and size > limit:
+        raise UnreadableFile(
+            f"{path.name}: file_too_large: {size} bytes, over limits.max_file_bytes ({limit})"
+        )
     _check_text(head, path)
     if fmt == "csv":
         # the header is checked now; DuckDB reads the body when the batch is loaded

@@ -395,7 +395,9 @@ def read_file(
     _check_text(head, path)
     if fmt == "csv":
         # the header is checked now; DuckDB reads the body when the batch is loaded
-        return [CsvBatch.open(path, head, kind, options.settings.column_map)]
+        return [
+            CsvBatch.open(path, head, kind, options.settings.column_map, options.settings.limits)
+        ]
     data = path.read_bytes()
     if fmt == "jsonl":
         return [read_jsonl(path, data, kind, options)]

@@ -40,10 +40,12 @@ from assets.settings import Settings
 INPUT_SUFFIXES = frozenset(EXTENSIONS)
 
 
-#: validates several files' candidate rows of one kind: ``(frame, sql verdict)`` per file in,
-#: ``(contract status, detail)`` per file out (``assets.ingest.contract.validate_batches``)
+#: validates several files' candidate rows of one kind: ``(frame, sql verdict, suite
+#: parameters)`` per file in, ``(contract status, detail)`` per file out
+#: (``assets.ingest.contract.validate_batches``)
 ContractValidator = Callable[
-    [Kind, Sequence[tuple[pa.Table, dict[int, list[str]]]]], list[tuple[str, dict[str, Any]]]
+    [Kind, Sequence[tuple[pa.Table, dict[int, list[str]], dict[str, Any]]]],
+    list[tuple[str, dict[str, Any]]],
 ]
 
 
@@ -135,7 +137,9 @@ def check_contracts(
     for item in pending:
         by_kind.setdefault(item.kind.name, []).append(item)
     for items in by_kind.values():
-        verdicts = validator(items[0].kind, [(item.frame, item.verdict) for item in items])
+        verdicts = validator(
+            items[0].kind, [(item.frame, item.verdict, item.parameters) for item in items]
+        )
         for item, (status, detail) in zip(items, verdicts, strict=True):
             report = item.report
             report.contract_status, report.contract_detail = status, detail

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from assets.ingest.batches import RecordBatch, UnreadableFile
+from assets.ingest.contract import contract_parameters
 from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import STATUS_ALIASES, Kind
 from assets.settings import Settings
@@ -33,6 +34,8 @@ class Candidates:
     kind: Kind
     frame: pa.Table
     verdict: dict[int, list[str]]
+    #: the suite parameters the SQL verdict was computed with; GX gets the same
+    parameters: dict[str, Any]
 
 
 def _alias_params(settings: Settings) -> dict[str, Any]:
@@ -56,10 +59,15 @@ def _columns_of(conn: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [column[0] for column in conn.execute(f"SELECT * FROM {relation} LIMIT 0").description]
 
 
-def _judge(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, settings: Settings) -> None:
+def _judge(
+    conn: duckdb.DuckDBPyConnection,
+    batch: RecordBatch,
+    settings: Settings,
+    parameters: dict[str, Any],
+) -> None:
     """Build temp table ``judged``: typed candidates, their reasons and duplicate state."""
     kind = batch.kind
-    reasons = row_reasons(kind.suite)
+    reasons = row_reasons(kind.suite, parameters=parameters)
     candidates = read_sql(sql_file(__file__, kind.name))
     query = (
         f"CREATE OR REPLACE TEMP TABLE judged AS SELECT *, {reasons.expression} AS reasons,"
@@ -210,7 +218,8 @@ def stage_batch(
 ) -> None:
     """Read and judge a batch into temp tables; nothing persistent changes here."""
     batch.materialize(conn)
-    _judge(conn, batch, settings)
+    parameters = contract_parameters(settings, dt.datetime.now(tz=dt.UTC))
+    _judge(conn, batch, settings, parameters)
     _count(conn, batch, report)
     judged = set(_columns_of(conn, "judged"))
     columns = ", ".join(
@@ -235,7 +244,7 @@ def stage_batch(
     report.contract_status = "not_run"
     if pending is not None and report.rows_read:
         frame, verdict = _contract_frame(conn)
-        pending.append(Candidates(report, batch.kind, frame, verdict))
+        pending.append(Candidates(report, batch.kind, frame, verdict, parameters))
         report.contract_status = "pending"
     apply_reject_ratio(report, settings)
 

@@ -198,6 +198,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _without_name(report: FileReport) -> str | None:
+    from assets.ingest.file_report import error_without_name
+
+    return error_without_name(report.path, report.error)
+
+
 def _file_line(report: FileReport) -> str:
     status = report.status
     counts = (
@@ -217,10 +223,11 @@ def _file_line(report: FileReport) -> str:
             f"{status:9} {report.kind:11} {report.path}: {counts}{changes}{contract}{reasons}{note}"
         )
     if status in {"held", "accepted"}:
-        return f"{status:9} {report.kind:11} {report.path}: {counts}; {report.error or 'accepted'}"
+        why = _without_name(report) or "accepted"
+        return f"{status:9} {report.kind:11} {report.path}: {counts}; {why}"
     if status == "unchanged":
         return f"{status:9} {report.kind:11} {report.path}: already loaded (same bytes)"
-    return f"{status:9} {report.kind:11} {report.path}: {report.error}"
+    return f"{status:9} {report.kind:11} {report.path}: {_without_name(report)}"
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -24,6 +24,7 @@ from assets.delivery.marts import (
     stale_weeks,
     week_window,
 )
+from assets.ingest.file_report import error_without_name
 from assets.ingest.file_states import held_files
 from assets.reporting.build import default_report_week, iso_week
 from assets.warehouse import open_warehouse
@@ -32,7 +33,8 @@ from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
 
 Log = Callable[[str], None]
 #: the CLI prints its own progress; Dagster's event log stays in the instance (and the UI)
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+#: (step failures included: the CLI names the files and checks behind them in one line each)
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -77,8 +79,8 @@ def _file_problems(settings: Settings, since: dt.datetime) -> list[str]:
             " WHERE status = 'failed' AND ingested_at >= $since ORDER BY path",
             {"since": since},
         ).fetchall()
-    return [f"held: {f.path}: {f.error}" for f in held] + [
-        f"failed: {path}: {error}" for path, error in failed
+    return [f"held: {f.path}: {error_without_name(f.path, f.error)}" for f in held] + [
+        f"failed: {path}: {error_without_name(path, error)}" for path, error in failed
     ]
 
 

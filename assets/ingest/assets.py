@@ -106,9 +106,6 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        # Argo CD exports in the inventory folder also yield deployments: the deployments
-        # checks run after them, so those rows pass the same checks as any deployment file
-        deps=[dg.AssetKey(["staging", "inventory"])] if kind == "deployments" else [],
         group_name="ingest",
         description=_DESCRIPTIONS[kind],
         kinds={"duckdb"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 
@@ -52,3 +53,11 @@ class FileReport:
         return counted and (
             self.rows_read == self.rows_accepted + self.rows_rejected + self.rows_duplicate
         )
+
+
+def error_without_name(path: str, error: str | None) -> str | None:
+    """An error without the file name it starts with, for a line that names the file already."""
+    for prefix in (f"{path}: ", f"{PurePath(path).name}: "):
+        if error and error.startswith(prefix):
+            return error[len(prefix) :]
+    return error

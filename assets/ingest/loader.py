@@ -68,6 +68,14 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     Links are never followed and are yielded like special files, so the loader refuses them
     by name instead of skipping them silently; hidden files and other suffixes are skipped.
     """
+    seen: set[Path] = set()
+    for path in _walk(paths):
+        if path not in seen:
+            seen.add(path)
+            yield path
+
+
+def _walk(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if not path.is_symlink() and path.is_dir():
             found = []
@@ -223,6 +231,14 @@ def _refusal(path: Path) -> str | None:
     return None
 
 
+def _kind_guess(path: Path) -> str:
+    """The kind a file would be read as, for recording why it was not; else "unknown"."""
+    try:
+        return infer_kind(path).name
+    except ValueError:
+        return "unknown"
+
+
 def _failed(path: Path, kind: str, error: str, sha: str | None = None) -> FileReport:
     # without bytes to hash, the failure is keyed by its path so a later retry replaces it
     key = sha or file_sha256(str(path).encode())
@@ -294,8 +310,10 @@ class _Ingest:
         validator: ContractValidator | None,
         progress: Callable[[FileReport], None] | None,
         accept_reason: str | None = None,
+        kinds: frozenset[str] | None = None,
     ) -> None:
         self.conn, self.settings, self.validator = conn, settings, validator
+        self.kinds = kinds
         self.progress = progress
         self.accept_reason = accept_reason
         self.reports: list[FileReport] = []
@@ -317,7 +335,7 @@ class _Ingest:
         self.order.setdefault(str(path), len(self.order))
         refusal = _refusal(path)
         if refusal:
-            failed = _failed(path, request.kind or "unknown", refusal)
+            failed = _failed(path, request.kind or _kind_guess(path), refusal)
             _record_alone(self.conn, [failed])
             self._done([failed])
             return
@@ -328,7 +346,9 @@ class _Ingest:
             _record_alone(self.conn, [failed])
             self._done([failed])
             return
-        previous = _previous(self.conn, sha)
+        previous = [
+            p for p in _previous(self.conn, sha) if self.kinds is None or p.kind in self.kinds
+        ]
         if previous and not (self.accept_reason and any(p.status == "held" for p in previous)):
             self._done(_unchanged(path, previous, request))
             return
@@ -366,6 +386,8 @@ class _Ingest:
                 file_mtime=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC),
             )
             for batch in read_file(path, head, expected, base.format, options):
+                if self.kinds is not None and batch.kind.name not in self.kinds:
+                    continue  # another call (another asset) loads that kind of record
                 report = FileReport(
                     str(path),
                     sha,
@@ -395,7 +417,9 @@ class _Ingest:
             base.status, base.error = "failed", f"{path}: reading failed: {exc}"
             return [base]
         if not staged.parts:
-            base.status, base.error = "empty", "no records"
+            if self.kinds is not None and base.kind not in self.kinds:
+                base.kind = min(self.kinds)
+            base.status, base.error = "empty", f"holds no {base.kind} records"
             return [base]
         # the marker: until the verdict is committed with the rows, the file is held
         _record_alone(
@@ -468,21 +492,13 @@ class _Ingest:
 
 
 def _settle(reports: list[FileReport], accept_reason: str | None, now: dt.datetime) -> None:
-    """Each part's status from the file's contract verdicts (or a person's acceptance).
-
-    A file is one feed: when the contract breaks any of its parts (an Argo CD export holds
-    deployments and inventory), the whole file is held.
-    """
-    broken = [r for r in reports if r.contract_status in {"failed", "disagreed"}]
+    """Each part's status from its contract verdict (or a person's acceptance)."""
     for report in reports:
         if accept_reason is not None:
             report.status, report.error = "accepted", None
             report.accepted_at, report.accept_reason = now, accept_reason
-        elif any(report is part for part in broken):
+        elif report.contract_status in {"failed", "disagreed"}:
             report.status, report.error = "held", hold_reason(report)
-        elif broken:
-            report.status = "held"
-            report.error = f"held_with_file: its {broken[0].kind} part broke the contract"
         elif report.status != "empty":
             report.status = "loaded"
 
@@ -520,14 +536,18 @@ def ingest_paths(
     validator: ContractValidator | None = None,
     progress: Callable[[FileReport], None] | None = None,
     accept_reason: str | None = None,
+    kinds: Iterable[str] | None = None,
 ) -> list[FileReport]:
     """Load files and folders (recursively); one transaction per file; never stops early.
 
     The contract check of record runs once per kind for the files waiting for it; a file's
-    rows count only once its verdict is committed with them.
+    rows count only once its verdict is committed with them. With ``kinds``, only records of
+    those kinds are loaded (an Argo CD export holds deployments and inventory: each staging
+    asset loads its own).
     """
     request = ReadRequest(kind, fmt, environment, captured_at)
-    ingest = _Ingest(conn, settings, validator, progress, accept_reason)
+    wanted = frozenset(kinds) if kinds is not None else None
+    ingest = _Ingest(conn, settings, validator, progress, accept_reason, wanted)
     try:
         for path in expand_paths(paths):
             ingest.add(path, request)
@@ -562,17 +582,28 @@ def ingest_file(
     )
 
 
+#: inbox files of another kind's folder that may also hold records of this kind
+DOCUMENT_SUFFIXES = frozenset(suffix for suffix, fmt in EXTENSIONS.items() if fmt != "csv")
+
+
 def ingest_inbox(
     conn: duckdb.DuckDBPyConnection,
     settings: Settings,
     kind: str,
     validator: ContractValidator | None = None,
 ) -> list[FileReport]:
-    """Load the new files of one kind from ``<inbox_dir>/<kind>/``."""
-    folder = settings.inbox_path / kind
-    if not folder.is_dir():
-        return []
-    return ingest_paths(conn, [folder], settings, kind=kind, validator=validator)
+    """Load the new records of one kind from the inbox: the files of ``<inbox_dir>/<kind>/``,
+    and for deployments also the exports in ``inventory/`` that hold deployment history
+    (Argo CD), so those rows pass the deployments contract like any other."""
+    paths = [settings.inbox_path / kind]
+    if kind == "deployments":
+        paths += [
+            path
+            for path in expand_paths([settings.inbox_path / "inventory"])
+            if path.suffix.lower() in DOCUMENT_SUFFIXES
+        ]
+    existing = [path for path in paths if path.exists() or path.is_symlink()]
+    return ingest_paths(conn, existing, settings, validator=validator, kinds=[kind])
 
 
 __all__ = ["FileReport", "ingest_file", "ingest_inbox", "ingest_paths"]

@@ -81,7 +81,10 @@ def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
 
 def _check_text(data: bytes, path: Path) -> None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise UnreadableFile(f"{path.name}: not UTF-8 text (looks like UTF-16 or binary)")
+        raise UnreadableFile(
+            f"{path.name}: invalid_encoding: not UTF-8 text (looks like UTF-16 or binary);"
+            " save it as UTF-8"
+        )
 
 
 def _as_text(value: Any) -> str | None:

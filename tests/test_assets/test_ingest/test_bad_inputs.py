@@ -460,7 +460,9 @@ def test_unreadable_files_fail_alone_and_the_others_load(
         "missing.csv": "failed",
     }
     assert (
-        by_name["b_utf16.csv"].error == "b_utf16.csv: not UTF-8 text (looks like UTF-16 or binary)"
+        by_name["b_utf16.csv"].error
+        == "b_utf16.csv: invalid_encoding: not UTF-8 text (looks like UTF-16 or binary);"
+        " save it as UTF-8"
     )
     assert by_name["missing.csv"].error == f"{missing}: cannot read: No such file or directory"
     assert staged(warehouse) == ["d2", "d3"]

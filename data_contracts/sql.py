@@ -9,6 +9,7 @@ suite and are checked to be plain identifiers when the suite is loaded.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +41,15 @@ def _column(name: str) -> str:
     return f'"{name}"'
 
 
-def passes(expectation: Expectation, params: _Params) -> str:
-    """The SQL condition under which a row satisfies one row-level expectation."""
-    kw = expectation.kwargs
+def passes(
+    expectation: Expectation, params: _Params, parameters: Mapping[str, Any] | None = None
+) -> str:
+    """The SQL condition under which a row satisfies one row-level expectation.
+
+    Suite parameters (``{"$PARAMETER": name}`` kwargs) take their value from ``parameters`` and
+    are bound like any other value, so the SQL and GX verdicts use the same bounds.
+    """
+    kw = expectation.resolved_kwargs(parameters or {})
     kind = expectation.type
     if kind == "expect_column_values_to_not_be_null":
         condition = f"{_column(kw['column'])} IS NOT NULL"
@@ -91,11 +98,17 @@ def reason_text(expectation: Expectation, params: _Params) -> str:
     return f"{prefix} || coalesce('''' || CAST({shown} AS VARCHAR) || '''', 'null') || {suffix}"
 
 
-def row_reasons(suite: Suite, prefix: str = "c") -> SqlReasons:
-    """One SQL expression listing, per row, the reasons it breaks the suite (empty if none)."""
+def row_reasons(
+    suite: Suite, prefix: str = "c", parameters: Mapping[str, Any] | None = None
+) -> SqlReasons:
+    """One SQL expression listing, per row, the reasons it breaks the suite (empty if none).
+
+    ``parameters`` gives the value of each suite parameter the suite uses (see
+    :attr:`data_contracts.suite.Suite.parameters`); a missing one is a ``ValueError``.
+    """
     params = _Params(prefix)
     cases = [
-        f"CASE WHEN NOT {passes(e, params)} THEN {reason_text(e, params)} END"
+        f"CASE WHEN NOT {passes(e, params, parameters)} THEN {reason_text(e, params)} END"
         for e in suite.row_expectations
     ]
     expression = f"list_filter([{', '.join(cases)}], r -> r IS NOT NULL)" if cases else "[]"

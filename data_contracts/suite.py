@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,16 @@ from typing import Any
 SUITES_DIR = Path(__file__).with_name("suites")
 KEY_EXPECTATIONS = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+#: GX's marker for a suite parameter: a kwarg ``{"$PARAMETER": "<name>"}`` whose value is given
+#: when the suite runs (a bound that depends on the clock or on settings)
+PARAMETER = "$PARAMETER"
+
+
+def parameter_name(value: Any) -> str | None:
+    """The suite parameter a kwarg value refers to, or None for a literal value."""
+    if isinstance(value, dict) and set(value) == {PARAMETER}:
+        return str(value[PARAMETER])
+    return None
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,24 @@ class Expectation:
         """Uniqueness expectations are enforced by de-duplication, not by a row predicate."""
         return self.type in KEY_EXPECTATIONS
 
+    @property
+    def parameters(self) -> set[str]:
+        """The suite parameters this expectation's kwargs refer to."""
+        return {name for value in self.kwargs.values() if (name := parameter_name(value))}
+
+    def resolved_kwargs(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        """The kwargs with every suite parameter replaced by its value in ``parameters``."""
+        missing = self.parameters - set(parameters)
+        if missing:
+            raise ValueError(
+                f"expectation {self.type} ({self.field}) needs suite parameter(s)"
+                f" {', '.join(sorted(missing))}"
+            )
+        return {
+            key: parameters[name] if (name := parameter_name(value)) else value
+            for key, value in self.kwargs.items()
+        }
+
 
 @dataclass(frozen=True)
 class Suite:
@@ -61,6 +90,11 @@ class Suite:
     @property
     def row_expectations(self) -> tuple[Expectation, ...]:
         return tuple(e for e in self.expectations if not e.is_key)
+
+    @property
+    def parameters(self) -> set[str]:
+        """The suite parameters that must be given when the suite runs."""
+        return {name for e in self.expectations for name in e.parameters}
 
     @property
     def key_columns(self) -> list[str]:

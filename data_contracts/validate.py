@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -86,9 +87,21 @@ def _raised(info: Any) -> list[str]:
 
 
 def validate_frame(
-    suite: Suite, frame: pd.DataFrame, index_column: str = "record_number"
+    suite: Suite,
+    frame: pd.DataFrame,
+    index_column: str = "record_number",
+    parameters: Mapping[str, Any] | None = None,
 ) -> ContractResult:
-    """Validate ``frame`` against ``suite`` with GX; return row-level failures by index column."""
+    """Validate ``frame`` against ``suite`` with GX; return row-level failures by index column.
+
+    ``parameters`` gives the suite parameters' values (GX's ``expectation_parameters``); the
+    suite's ``{"$PARAMETER": name}`` kwargs stay as they are in the suite given to GX.
+    """
+    missing = suite.parameters - set(parameters or {})
+    if missing:
+        raise ValueError(
+            f"suite {suite.name!r} needs suite parameter(s) {', '.join(sorted(missing))}"
+        )
     _quiet_gx()
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import (
@@ -118,6 +131,7 @@ def validate_frame(
             "result_format": "COMPLETE",
             "unexpected_index_column_names": [index_column],
         },
+        expectation_parameters=dict(parameters) if parameters else None,
     )
     result = ContractResult(
         suite=suite.name,

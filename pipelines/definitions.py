@@ -30,7 +30,7 @@ WEEKLY_JOB = "weekly"
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """All definitions for one configuration."""
-    weeks = weekly_partitions(settings.timezone)
+    weeks = weekly_partitions(settings)
     delivery = build_delivery_assets(weeks, settings.metrics.trailing_weeks)
     weekly_marts = [a.key for a in delivery if a.partitions_def is not None]
     reporting = build_reporting_assets(weeks, [*weekly_marts, *(s.key for s in DRIFT_SPECS)])

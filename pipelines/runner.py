@@ -15,7 +15,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import WeekRange, data_weeks, queue_weeks, stale_weeks
+from assets.delivery.marts import (
+    WeekRange,
+    clamp_weeks,
+    data_weeks,
+    queue_weeks,
+    staged_weeks,
+    stale_weeks,
+    week_window,
+)
 from assets.ingest.file_states import held_files
 from assets.reporting.build import default_report_week, iso_week
 from assets.warehouse import open_warehouse
@@ -75,13 +83,31 @@ def _file_problems(settings: Settings, since: dt.datetime) -> list[str]:
 
 
 def weeks_to_rebuild(
-    settings: Settings, *, week: dt.date | None, backfill: bool, today: dt.date
+    settings: Settings,
+    *,
+    week: dt.date | None,
+    backfill: bool,
+    today: dt.date,
+    log: Log = lambda message: None,
 ) -> tuple[WeekRange | None, dt.date | None]:
-    """(the weeks to rebuild, the report week a reader wants)."""
+    """(the weeks to rebuild, the report week a reader wants), both inside the weeks a
+    timestamp the contract accepts can fall in; ``log`` says when weeks are left out."""
+    window = week_window(settings)
     with open_warehouse(settings) as conn:
+        staged = staged_weeks(conn, settings)
         span = data_weeks(conn, settings)
         stale = stale_weeks(conn, settings)
         report_week = week or default_report_week(conn, settings, today)
+    shown = f"{iso_week(window.first)} .. {iso_week(window.last)}"
+    if staged is not None and staged != span:
+        log(
+            f"production deployments span {iso_week(staged.first)} .. {iso_week(staged.last)};"
+            f" only the weeks {shown} (contracts.min_timestamp to now +"
+            " contracts.max_future_hours) are rebuilt"
+        )
+    if report_week and clamp_weeks(WeekRange.of(report_week), window) is None:
+        log(f"week {iso_week(report_week)} is outside the weeks {shown}: not rebuilt")
+        report_week = None
     if span is None:
         return None, report_week
     starts = [report_week] if report_week else []
@@ -137,7 +163,7 @@ def run_pipeline(
         return RunOutcome(False, problems=_file_problems(settings, started) or _problems(result))
     log(_loaded_summary(settings, started))
     weeks, report_week = weeks_to_rebuild(
-        settings, week=week, backfill=backfill, today=today or dt.date.today()
+        settings, week=week, backfill=backfill, today=today or dt.date.today(), log=log
     )
     if weeks is None:
         log("no production deployments yet: nothing to report")

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -58,6 +59,28 @@ class WeekRange:
 def week_of(day: dt.date) -> dt.date:
     """The Monday starting the ISO week that contains ``day``."""
     return day - dt.timedelta(days=day.isoweekday() - 1)
+
+
+def week_window(settings: Settings, now: dt.datetime | None = None) -> WeekRange:
+    """The weeks an accepted timestamp can fall in (reporting time zone).
+
+    From the week of ``contracts.min_timestamp`` to the week of ``now`` plus
+    ``contracts.max_future_hours``: the data contract quarantines timestamps outside that
+    span, and the weekly partitions cover the same weeks.
+    """
+    zone = ZoneInfo(settings.timezone)
+    now = now or dt.datetime.now(tz=dt.UTC)
+    latest = now + dt.timedelta(hours=settings.contracts.max_future_hours)
+    return WeekRange(
+        week_of(settings.contracts.min_timestamp_utc.astimezone(zone).date()),
+        week_of(latest.astimezone(zone).date()),
+    )
+
+
+def clamp_weeks(weeks: WeekRange, window: WeekRange) -> WeekRange | None:
+    """The part of ``weeks`` inside ``window`` (None when they do not overlap)."""
+    first, last = max(weeks.first, window.first), min(weeks.last, window.last)
+    return WeekRange(first, last) if first <= last else None
 
 
 def delivery_params(settings: Settings) -> dict[str, Any]:
@@ -187,14 +210,24 @@ def rebuild_mart(
     return int(written)
 
 
-def data_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:
-    """The weeks spanned by production deployments (None when there are none)."""
+def staged_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:
+    """The weeks spanned by staged production deployments, as they are (None when none)."""
     first, last = conn.execute(
         "SELECT min(rh_week(started_at, $tz)), max(rh_week(started_at, $tz))"
         " FROM staging.deployments WHERE environment = $production",
         {"tz": settings.timezone, "production": settings.environments.production},
     ).fetchone()
     return WeekRange(first, last) if first else None
+
+
+def data_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:
+    """The weeks spanned by production deployments, inside :func:`week_window`.
+
+    The contract keeps far timestamps out of staging; should one be there anyway, the range
+    still ends at the window, so no run builds hundreds of thousands of weeks.
+    """
+    span = staged_weeks(conn, settings)
+    return clamp_weeks(span, week_window(settings)) if span else None
 
 
 def pending_weeks(conn: duckdb.DuckDBPyConnection) -> list[dt.date]:
@@ -218,7 +251,7 @@ def stale_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRang
         return None
     span = data_weeks(conn, settings)
     last = max(queued[-1], span.last) if span else queued[-1]
-    return WeekRange(queued[0], last)
+    return clamp_weeks(WeekRange(queued[0], last), week_window(settings))
 
 
 def queue_weeks(conn: duckdb.DuckDBPyConnection, weeks: WeekRange) -> None:

@@ -9,16 +9,33 @@ validated together in one call per kind and the verdicts are split back per file
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from assets.ingest.kinds import Kind
+from assets.settings import Settings
 from data_contracts.sql import key_expectation, reason_code
 from data_contracts.validate import validate_frame
 
 MAX_EXAMPLES = 5
+
+
+def contract_parameters(settings: Settings, now: dt.datetime) -> dict[str, Any]:
+    """The suite parameters' values at ``now``: the window a timestamp must fall in.
+
+    ``min_timestamp`` is ``contracts.min_timestamp``; ``max_timestamp`` is ``now`` plus
+    ``contracts.max_future_hours``. The SQL verdict and GX bind these same values. The clock is
+    read to the minute, so the files of one ingest run share their parameters and so one GX
+    call per kind.
+    """
+    minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    return {
+        "min_timestamp": settings.contracts.min_timestamp_utc,
+        "max_timestamp": minute + dt.timedelta(hours=settings.contracts.max_future_hours),
+    }
 
 
 def _pairs(failures: dict[int, list[str]], skip: set[str]) -> set[tuple[int, str]]:
@@ -43,16 +60,33 @@ def _failed_expectations(failures: dict[int, list[str]]) -> list[str]:
     return sorted(named)
 
 
-def validate_batches(
-    kind: Kind, parts: Sequence[tuple[pa.Table, dict[int, list[str]]]]
-) -> list[tuple[str, dict[str, Any]]]:
-    """Validate several files' candidate rows (``(frame, sql_verdict)`` each) in one GX call.
+Part = tuple[pa.Table, dict[int, list[str]], Mapping[str, Any]]
 
-    Returns, per part, ``("passed" | "disagreed", detail)``: whether GX's failures (record
-    number, reason) equal the SQL verdict's, GX's statistics, and a few examples where not.
+
+def validate_batches(kind: Kind, parts: Sequence[Part]) -> list[tuple[str, dict[str, Any]]]:
+    """Validate several files' candidate rows, ``(frame, sql_verdict, suite_parameters)`` each.
+
+    Parts with equal suite parameters (those the SQL verdict was computed with) go through GX
+    in one call. Returns, per part, ``("passed" | "disagreed", detail)``: whether GX's failures
+    (record number, reason) equal the SQL verdict's, GX's statistics, and a few examples where
+    not.
     """
-    if not parts:
-        return []
+    groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
+    for index, (_, _, parameters) in enumerate(parts):
+        groups.setdefault(tuple(sorted(parameters.items())), []).append(index)
+    by_part: dict[int, tuple[str, dict[str, Any]]] = {}
+    for key, indexes in groups.items():
+        found = _validate_group(kind, [parts[i][:2] for i in indexes], dict(key))
+        by_part.update(zip(indexes, found, strict=True))
+    return [by_part[index] for index in range(len(parts))]
+
+
+def _validate_group(
+    kind: Kind,
+    parts: Sequence[tuple[pa.Table, dict[int, list[str]]]],
+    parameters: Mapping[str, Any],
+) -> list[tuple[str, dict[str, Any]]]:
+    """Parts sharing one set of suite parameters, in one GX call."""
     frames, owners = [], []
     offset = 0
     for index, (frame, _) in enumerate(parts):
@@ -61,7 +95,9 @@ def validate_batches(
         owners.append((offset, offset + frame.num_rows, index))
         offset += frame.num_rows
     combined = pa.concat_tables(frames, promote_options="permissive")
-    result = validate_frame(kind.suite, combined.to_pandas(), index_column=ROW_COLUMN)
+    result = validate_frame(
+        kind.suite, combined.to_pandas(), index_column=ROW_COLUMN, parameters=parameters
+    )
     numbers = combined.column("record_number").to_pylist()
     part_of = [0] * offset
     for start, end, index in owners:
@@ -92,7 +128,7 @@ def validate_batches(
 
 
 def validate_batch(
-    kind: Kind, frame: pa.Table, verdict: dict[int, list[str]]
+    kind: Kind, frame: pa.Table, verdict: dict[int, list[str]], parameters: Mapping[str, Any]
 ) -> tuple[str, dict[str, Any]]:
     """One file's candidate rows through GX (see :func:`validate_batches`)."""
-    return validate_batches(kind, [(frame, verdict)])[0]
+    return validate_batches(kind, [(frame, verdict, parameters)])[0]

@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from assets.ingest.batches import RecordBatch
+from assets.ingest.contract import contract_parameters
 from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import KINDS, Kind, kind_named
 from assets.ingest.readers import (
@@ -49,10 +50,12 @@ from assets.settings import Settings
 INPUT_SUFFIXES = frozenset(EXTENSIONS)
 
 
-#: validates several files' candidate rows of one kind: ``(frame, sql verdict)`` per file in,
+#: validates several files' candidate rows of one kind: ``(frame, sql verdict, suite
+#: parameters)`` per file in,
 #: ``(contract status, detail)`` per file out (``assets.ingest.contract.validate_batches``)
 ContractValidator = Callable[
-    [Kind, Sequence[tuple[pa.Table, dict[int, list[str]]]]], list[tuple[str, dict[str, Any]]]
+    [Kind, Sequence[tuple[pa.Table, dict[int, list[str]], dict[str, Any]]]],
+    list[tuple[str, dict[str, Any]]],
 ]
 
 
@@ -298,6 +301,8 @@ class _Ingest:
         self.reports: list[FileReport] = []
         self.waiting: list[_Staged] = []
         self.tags = itertools.count()
+        # one timestamp window for the whole call, so its files share one check per kind
+        self.parameters = contract_parameters(settings, _now())
         self.order: dict[str, int] = {}
 
     def _done(self, reports: list[FileReport]) -> None:
@@ -370,7 +375,12 @@ class _Ingest:
                 )
                 tag = next(self.tags)
                 stage_batch(
-                    self.conn, batch, report, self.settings, checked=self.validator is not None
+                    self.conn,
+                    batch,
+                    report,
+                    self.settings,
+                    checked=self.validator is not None,
+                    parameters=self.parameters,
                 )
                 park_stage(self.conn, tag)
                 staged.parts.append((tag, batch, report))
@@ -420,10 +430,10 @@ class _Ingest:
                 report.contract_status, report.contract_detail = status, detail
                 apply_reject_ratio(report, self.settings)
 
-    def _candidates(self, tag: int) -> tuple[pa.Table, dict[int, list[str]]]:
+    def _candidates(self, tag: int) -> tuple[pa.Table, dict[int, list[str]], dict[str, Any]]:
         unpark_stage(self.conn, tag)
         try:
-            return contract_frame(self.conn)
+            return (*contract_frame(self.conn), self.parameters)
         finally:
             park_stage(self.conn, tag)
 

@@ -45,10 +45,15 @@ def _columns_of(conn: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [column[0] for column in conn.execute(f"SELECT * FROM {relation} LIMIT 0").description]
 
 
-def _judge(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, settings: Settings) -> None:
+def _judge(
+    conn: duckdb.DuckDBPyConnection,
+    batch: RecordBatch,
+    settings: Settings,
+    parameters: dict[str, Any],
+) -> None:
     """Build temp table ``judged``: typed candidates, their reasons and duplicate state."""
     kind = batch.kind
-    reasons = row_reasons(kind.suite)
+    reasons = row_reasons(kind.suite, parameters=parameters)
     candidates = read_sql(sql_file(__file__, kind.name))
     query = (
         f"CREATE OR REPLACE TEMP TABLE judged AS SELECT *, {reasons.expression} AS reasons,"
@@ -194,14 +199,16 @@ def stage_batch(
     settings: Settings,
     *,
     checked: bool,
+    parameters: dict[str, Any],
 ) -> None:
     """Read and judge a batch into temp tables; nothing persistent changes here.
 
     ``checked``: the contract check of record will run on the batch (its status is
-    ``pending`` until then).
+    ``pending`` until then). ``parameters``: the suite parameters to judge with
+    (:func:`assets.ingest.contract.contract_parameters`).
     """
     batch.materialize(conn)
-    _judge(conn, batch, settings)
+    _judge(conn, batch, settings, parameters)
     _count(conn, batch, report)
     judged = set(_columns_of(conn, "judged"))
     columns = ", ".join(

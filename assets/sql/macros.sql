@@ -1,23 +1,59 @@
 -- Connection-scoped helpers shared by every query. Temporary: created on each connection.
 SET TimeZone = 'UTC';
 
--- An ISO-8601 text as TIMESTAMPTZ. A value without a zone is read in the time zone tz; one
--- with an offset, `Z` or a zone name keeps it (`Z` and HH:MM without seconds are spelled out
--- first, as DuckDB's cast wants them). NULL when the text is empty or not a timestamp.
-CREATE OR REPLACE TEMP MACRO rh_parse_ts(s, tz) AS
+-- An ISO-8601 text as TIMESTAMPTZ, each value read on its own. A value without a zone is read
+-- in the time zone tz; one with an offset or `Z` keeps it (`Z`, `z` and HH:MM without seconds
+-- are spelled out first, as DuckDB's cast wants them); one ending in a zone name
+-- ('2026-11-20 15:00:00 America/New_York') is read in that zone. NULL when the text is empty,
+-- not a timestamp, names an unknown zone, or has a year of other than four digits.
+--
+-- DuckDB's own cast must never see a zone name: over a column it carries the zone of one value
+-- to the naive values after it. So values with a space and letters other than T/Z go to
+-- rh_parse_zoned, which splits the name off and applies it with timezone(). (The cast reads a
+-- zone name only after a space, so values without one skip the letter search.) A wall time
+-- that occurs twice (the hour the clocks go back) reads as the later one, as ICU does.
+CREATE OR REPLACE TEMP MACRO rh_parse_zoned(parts) AS
     CASE
-        WHEN s IS NULL THEN NULL
-        -- the common case, without regular expressions: text the cast reads, read in UTC (the
-        -- session's zone) unless it carries its own offset
+        WHEN list_contains((SELECT list(lower(name)) FROM pg_timezone_names()), lower(parts.zone))
+            THEN timezone(parts.zone, TRY_CAST(parts.local AS TIMESTAMP))
+    END;
+
+CREATE OR REPLACE TEMP MACRO rh_parse_text(s, tz) AS
+    CASE
+        WHEN contains(s, ' ') AND regexp_matches(s, '[A-SU-Ya-su-y]')
+            THEN rh_parse_zoned(regexp_extract(
+            s,
+            '^(\d{4}-\d{1,2}-\d{1,2}(?:[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)'
+                || '\s+([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*)$',
+            ['local', 'zone']
+        ))
+        -- the common case, without further regular expressions: text the cast reads, read in
+        -- UTC (the session's zone) unless it carries its own offset
         WHEN tz = 'UTC' AND TRY_CAST(s AS TIMESTAMPTZ) IS NOT NULL THEN TRY_CAST(s AS TIMESTAMPTZ)
-        WHEN regexp_full_match(s, '\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?')
+        WHEN regexp_full_match(s, '\d{4}-\d{1,2}-\d{1,2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?')
             THEN timezone(tz, TRY_CAST(s AS TIMESTAMP))
         ELSE TRY_CAST(
             regexp_replace(
                 regexp_replace(s, '[zZ]$', '+00:00'),
-                '([T ]\d{1,2}:\d{2})(\s*[+-]\d)',
+                '([Tt ]\d{1,2}:\d{2})(\s*[+-]\d)',
                 '\1:00\2'
             ) AS TIMESTAMPTZ)
+    END;
+
+-- An instant Python and pandas can hold (years 1 to 9999 in UTC), else NULL.
+CREATE OR REPLACE TEMP MACRO rh_python_years(ts) AS
+    CASE WHEN ts BETWEEN TIMESTAMPTZ '0001-01-01 00:00:00+00'
+        AND TIMESTAMPTZ '9999-12-31 23:59:59.999999+00' THEN ts END;
+
+CREATE OR REPLACE TEMP MACRO rh_parse_ts(s, tz) AS
+    CASE
+        -- four-digit years only: longer ones reach DuckDB's range limit, where its cast raises
+        -- an error instead of returning NULL
+        WHEN s IS NULL OR substr(s, 5, 1) <> '-' THEN NULL
+        -- in years 0001 and 9999 an offset or zone can carry the instant out of the years
+        -- Python holds (the contract check reads these values in pandas)
+        WHEN s < '0002' OR s >= '9999' THEN rh_python_years(rh_parse_text(s, tz))
+        ELSE rh_parse_text(s, tz)
     END;
 
 -- Replace a value by its alias target when it has one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,15 @@ from data_contracts.validate import validate_frame
 NOT_NULL = "[expect_column_values_to_not_be_null]"
 IN_SET = "[expect_column_values_to_be_in_set]"
 PAIR = "[expect_column_pair_values_a_to_be_greater_than_b]"
+BETWEEN = "[expect_column_values_to_be_between]"
 T0 = "2024-03-04T10:00:00Z"
+#: the suites' parameters, fixed here (the loader derives them from settings and the clock)
+PARAMETERS = {
+    "min_timestamp": dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+    "max_timestamp": dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+}
+EARLY = "1999-12-31T23:59:59Z"
+LATE = "2200-01-01T00:00:00Z"
 
 
 # -- the suite files ---------------------------------------------------------------------------
@@ -31,12 +40,13 @@ T0 = "2024-03-04T10:00:00Z"
 SUITE_SHAPES = {
     # name: (expectations, row expectations, key columns, reason codes)
     "deployments": (
-        15,
-        14,
+        18,
+        17,
         ["deployment_id"],
         {
             "missing_required_field",
             "unparseable_timestamp",
+            "timestamp_out_of_range",
             "unknown_status",
             "unknown_change_type",
             "not_an_integer",
@@ -46,23 +56,25 @@ SUITE_SHAPES = {
         },
     ),
     "incidents": (
-        7,
-        6,
+        9,
+        8,
         ["incident_id"],
         {
             "missing_required_field",
             "unparseable_timestamp",
+            "timestamp_out_of_range",
             "resolved_before_opened",
             "conflicting_duplicate_id",
         },
     ),
     "inventory": (
+        10,
         9,
-        8,
         ["captured_at", "environment", "service"],
         {
             "missing_required_field",
             "unparseable_timestamp",
+            "timestamp_out_of_range",
             "malformed_digest",
             "config_not_a_map",
             "dependencies_not_a_map",
@@ -110,7 +122,7 @@ def frame_of(
 
 def sql_verdict(suite: Suite, frame: pd.DataFrame) -> dict[int, list[str]]:
     """The reasons the suite's SQL form gives each failing row, run in DuckDB over ``frame``."""
-    reasons = row_reasons(suite)
+    reasons = row_reasons(suite, parameters=PARAMETERS)
     with duckdb.connect() as conn:
         conn.register("frame", frame)
         rows = conn.execute(
@@ -121,7 +133,7 @@ def sql_verdict(suite: Suite, frame: pd.DataFrame) -> dict[int, list[str]]:
 
 
 def gx_verdict(suite: Suite, frame: pd.DataFrame) -> dict[int, list[str]]:
-    result = validate_frame(suite, frame, index_column="record_number")
+    result = validate_frame(suite, frame, index_column="record_number", parameters=PARAMETERS)
     assert result.errors == []
     return {number: sorted(found) for number, found in result.failures.items()}
 
@@ -165,6 +177,17 @@ DEPLOYMENT_ROWS = [
     deployment(15, status="deployed", change_type="bugfix"),
     # passes everything: finished exactly at the start, zero changes
     deployment(16, finished_at__text=T0, finished_at=T0, change_count__text="0", change_count=0),
+    deployment(17, started_at__text=EARLY, started_at=EARLY),
+    deployment(18, finished_at__text=LATE, finished_at=LATE),
+    deployment(19, first_commit_at__text="1900-01-01", first_commit_at="1900-01-01T00:00:00Z"),
+    # both bounds are inclusive
+    deployment(
+        20,
+        started_at__text="2000-01-01T00:00:00Z",
+        started_at="2000-01-01T00:00:00Z",
+        finished_at__text="2030-01-01T00:00:00Z",
+        finished_at="2030-01-01T00:00:00Z",
+    ),
 ]
 DEPLOYMENT_VERDICT = {
     1: [f"missing_required_field: deployment_id=null {NOT_NULL}"],
@@ -187,6 +210,9 @@ DEPLOYMENT_VERDICT = {
             f"unknown_change_type: change_type='bugfix' {IN_SET}",
         ]
     ),
+    17: [f"timestamp_out_of_range: started_at='{EARLY}' {BETWEEN}"],
+    18: [f"timestamp_out_of_range: finished_at='{LATE}' {BETWEEN}"],
+    19: [f"timestamp_out_of_range: first_commit_at='1900-01-01' {BETWEEN}"],
 }
 
 
@@ -212,6 +238,8 @@ INCIDENT_ROWS = [
     incident(5, resolved_at__text="soon"),
     incident(6, resolved_at__text="2024-03-04T09:00:00Z", resolved_at="2024-03-04T09:00:00Z"),
     incident(7, resolved_at__text="2024-03-04T12:00:00Z", resolved_at="2024-03-04T12:00:00Z"),
+    incident(8, opened_at__text=EARLY, opened_at=EARLY),
+    incident(9, resolved_at__text=LATE, resolved_at=LATE),
 ]
 INCIDENT_VERDICT = {
     1: [f"missing_required_field: incident_id=null {NOT_NULL}"],
@@ -220,6 +248,8 @@ INCIDENT_VERDICT = {
     4: [f"unparseable_timestamp: opened_at='noon' {NOT_NULL}"],
     5: [f"unparseable_timestamp: resolved_at='soon' {NOT_NULL}"],
     6: [f"resolved_before_opened: resolved_at='2024-03-04T09:00:00Z' {PAIR}"],
+    8: [f"timestamp_out_of_range: opened_at='{EARLY}' {BETWEEN}"],
+    9: [f"timestamp_out_of_range: resolved_at='{LATE}' {BETWEEN}"],
 }
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -253,6 +283,7 @@ INVENTORY_ROWS = [
     snapshot_row(7, config__text="[1, 2]", config=None),
     snapshot_row(8, dependencies__text='"redis"', dependencies=None),
     snapshot_row(9, image="registry/app:1.0", image_digest=None),  # no digest is fine
+    snapshot_row(10, captured_at__text=LATE, captured_at=LATE),
 ]
 INVENTORY_VERDICT = {
     1: [f"missing_required_field: captured_at=null {NOT_NULL}"],
@@ -263,6 +294,7 @@ INVENTORY_VERDICT = {
     6: ["malformed_digest: image='registry/app@sha256:abc' [expect_column_values_to_match_regex]"],
     7: [f"config_not_a_map: config='[1, 2]' {NOT_NULL}"],
     8: [f"dependencies_not_a_map: dependencies='\"redis\"' {NOT_NULL}"],
+    10: [f"timestamp_out_of_range: captured_at='{LATE}' {BETWEEN}"],
 }
 
 AGREEMENT_CASES = [
@@ -339,7 +371,7 @@ def test_validate_frame_reports_an_expectation_gx_could_not_evaluate() -> None:
     rows = [incident(1), incident(2)]
     frame = frame_of(rows, ("opened_at", "resolved_at")).drop(columns=["service"])
 
-    result = validate_frame(suite, frame, index_column="record_number")
+    result = validate_frame(suite, frame, index_column="record_number", parameters=PARAMETERS)
 
     assert result.success is False
     assert len(result.errors) == 1
@@ -351,7 +383,7 @@ def test_validate_batch_does_not_pass_a_batch_gx_could_not_evaluate() -> None:
     frame = frame_of([incident(1), incident(2)], ("opened_at", "resolved_at"))
     table = pa.Table.from_pandas(frame.drop(columns=["service"]), preserve_index=False)
 
-    status, detail = validate_batch(kind, table, {})
+    status, detail = validate_batch(kind, table, {}, PARAMETERS)
 
     assert status == "disagreed"
     assert detail["errors"] != []
@@ -461,7 +493,7 @@ def test_validate_batch_reports_a_disagreement() -> None:
     verdict = {1: ["unknown_status: status='succeeded' [expect_column_values_to_be_in_set]"]}
 
     status, detail = validate_batch(
-        kind, pa.Table.from_pandas(frame, preserve_index=False), verdict
+        kind, pa.Table.from_pandas(frame, preserve_index=False), verdict, PARAMETERS
     )
 
     assert status == "disagreed"

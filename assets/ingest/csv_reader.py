@@ -92,7 +92,8 @@ def read_header(line: bytes, path: Path) -> tuple[list[str], str]:
         text = line.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
-            f"{path.name}: header line is not UTF-8 (byte {exc.start + 1}); save the file as UTF-8"
+            f"{path.name}: invalid_encoding: the header line is not UTF-8 (byte {exc.start + 1});"
+            " save the file as UTF-8"
         ) from None
     delimiter = max(DELIMITERS, key=text.count)
     if not text.count(delimiter):
@@ -164,12 +165,14 @@ class CsvBatch(RecordBatch):
         missing = [name for name in kind.required if name not in names]
         if missing:
             raise UnreadableFile(
-                f"{path.name}: no column for required field(s) {', '.join(missing)}"
+                f"{path.name}: missing_column: no column for required field(s) {', '.join(missing)}"
                 f" (header: {', '.join(header)}); rename them or map them with column_map"
             )
         fields = [name for name in names if name in kind.fields]
         if len(set(fields)) != len(fields):
-            raise UnreadableFile(f"{path.name}: header names a field twice: {header}")
+            raise UnreadableFile(
+                f"{path.name}: duplicate_column: the header names a field twice: {header}"
+            )
         prefixes = dict(kind.map_fields)
         roles: list[tuple[str, ...]] = []
         for original, name, key in zip(header, names, _column_keys(header), strict=True):
@@ -234,7 +237,19 @@ class CsvBatch(RecordBatch):
         selects = ["record_number"]
         for name in self.kind.fields:
             map_entries = self._columns("map", name)
-            if name in positions:
+            if name in positions and map_entries:
+                # a map column and map.<key> columns: the keys join the map (theirs win); a
+                # column that is not a JSON object is rejected whole, its record kept
+                column, entries = (
+                    f"c{positions[name]}",
+                    self._map_json(map_entries, f"map_{name}", params),
+                )
+                selects.append(
+                    f"CASE WHEN json_valid({column}) AND json_type({column}) = 'OBJECT'"
+                    f" THEN CAST(json_merge_patch({column}, {entries}) AS VARCHAR)"
+                    f' ELSE {column} END AS "{name}"'
+                )
+            elif name in positions:
                 selects.append(f'c{positions[name]} AS "{name}"')
             elif map_entries:
                 selects.append(f'{self._map_json(map_entries, f"map_{name}", params)} AS "{name}"')

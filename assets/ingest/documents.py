@@ -144,7 +144,33 @@ def parse_json(data: bytes, text: str, max_depth: int) -> Parsed:
     except RecursionError:
         # only reachable when limits.max_depth is set above what the interpreter can follow
         raise DocumentError("too_deep", _too_deep(max_depth)) from None
+    if SURROGATE_ESCAPE.search(text) and not _encodable(parsed.value):
+        raise DocumentError(
+            "invalid_encoding", "a lone surrogate escape (\\ud800-\\udfff) is not text"
+        )
     return parsed
+
+
+#: a ``\uD800``-``\uDFFF`` escape: valid JSON, but alone (unpaired) it is no character
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _encodable(value: Any) -> bool:
+    """Whether every string in a parsed value is text (no lone surrogates); iterative."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 # -- YAML ------------------------------------------------------------------------------------

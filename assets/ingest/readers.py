@@ -79,6 +79,24 @@ def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
     return "csv"
 
 
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    """The JSON object a text holds, else None."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _json_type(value: Any) -> str:
+    """A parsed value's type as JSON and YAML name it (numbers arrive as their text)."""
+    if isinstance(value, str):
+        return "a single value"
+    return {bool: "a boolean", int: "a number", float: "a number"}.get(type(value), "a value")
+
+
 def _check_text(data: bytes, path: Path) -> None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         raise UnreadableFile(
@@ -160,10 +178,12 @@ def batch_from_records(
             else:
                 extra[str(key)] = _jsonable(value)
         for target, entries in maps.items():
-            if row.get(target) is None:
-                row[target] = json.dumps(
-                    {k: v for k, v in entries.items() if v is not None}, sort_keys=True
-                )
+            present = {k: v for k, v in entries.items() if v is not None}
+            existing = _json_object(row.get(target))
+            if row.get(target) is None or existing is not None:
+                # map.<key> fields join a map given whole (theirs win); a map field that is
+                # not an object is rejected by the contract with its record kept
+                row[target] = json.dumps({**(existing or {}), **present}, sort_keys=True)
         for name, values in columns.items():
             values.append(row.get(name))
         extras.append(json.dumps(extra, sort_keys=True, separators=(",", ":")) if extra else None)
@@ -332,7 +352,8 @@ def read_document(
     items = records_of(document)
     if items is None:
         raise UnreadableFile(
-            f"{path.name}: expected a list of records or an object, found {type(document).__name__}"
+            f"{path.name}: not_records: expected a list of records or an object,"
+            f" found {_json_type(document)}"
         )
     wrapper = isinstance(document, dict) and not (len(items) == 1 and items[0] is document)
     if wrapper and id(document) in parsed.duplicates:  # e.g. two "items" lists: which one?

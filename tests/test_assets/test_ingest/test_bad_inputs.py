@@ -367,7 +367,8 @@ def test_non_utf8_header_fails_the_whole_file(
     assert report.status == "failed"
     # byte 16 is the \xe9 after "deployment_id,s"
     assert report.error == (
-        "latin1.csv: header line is not UTF-8 (byte 16); save the file as UTF-8"
+        "latin1.csv: invalid_encoding: the header line is not UTF-8 (byte 16);"
+        " save the file as UTF-8"
     )
     assert staged(warehouse) == []
     assert quarantined(warehouse, path) == []
@@ -483,7 +484,9 @@ def test_csv_missing_a_required_column_fails_naming_it(
 
     assert report.status == "failed"
     assert report.error is not None
-    assert report.error.startswith("no_status.csv: no column for required field(s) status ")
+    assert report.error.startswith(
+        "no_status.csv: missing_column: no column for required field(s) status "
+    )
     assert staged(warehouse) == []
     assert stored_file(warehouse, path)["status"] == "failed"
 

@@ -22,6 +22,8 @@ from assets.collectors.http import CollectorError, dumps_literal
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: longest name part taken from a repository, project or service name
 MAX_NAME_PART = 80
+#: names tried for one page when earlier pulls took the first ones
+MAX_NAME_TRIES = 100
 
 
 def safe_name_part(text: str) -> str:
@@ -48,14 +50,33 @@ def _kind_folder(inbox: Path, kind: str) -> Path:
     return folder
 
 
+def _place(temporary: str, final: Path) -> bool:
+    """Give the temporary file its final name unless that name is taken; whether it was.
+
+    A hard link never replaces an existing name; where links are not supported, the name is
+    checked and the file renamed (rename does not follow a link at the final name either).
+    """
+    try:
+        os.link(temporary, final, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    except OSError:
+        if final.exists() or final.is_symlink():
+            return False
+        os.replace(temporary, final)
+        return True
+    os.unlink(temporary)
+    return True
+
+
 def write_page(inbox: Path, kind: str, name: str, document: Any) -> Path:
-    """Write one page as JSON to ``<inbox>/<kind>/<name>``; return its path."""
+    """Write one page as JSON to ``<inbox>/<kind>/<name>``; return its path.
+
+    When the name is taken (two pulls in the same second), ``-2``, ``-3``, ... is added.
+    """
     if name != safe_name_part(name) or not name.endswith(".json"):
         raise CollectorError(f"{name!r} is not a safe page file name")
     folder = _kind_folder(inbox, kind)
-    final = folder / name
-    if final.exists() or final.is_symlink():
-        raise CollectorError(f"{final} exists already; nothing was replaced")
     data = dumps_literal(document)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
     try:
@@ -63,9 +84,12 @@ def write_page(inbox: Path, kind: str, name: str, document: Any) -> Path:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, final)
-    except BaseException:
+        stem = name.removesuffix(".json")
+        for attempt in range(1, MAX_NAME_TRIES + 1):
+            final = folder / (name if attempt == 1 else f"{stem}-{attempt}.json")
+            if _place(temporary, final):
+                return final
+        raise CollectorError(f"{folder / name} and {MAX_NAME_TRIES - 1} variants exist already")
+    finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        raise
-    return final

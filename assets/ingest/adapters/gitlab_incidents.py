@@ -55,11 +55,19 @@ def is_gitlab_incident(obj: Mapping[str, Any]) -> bool:
     return issue_type.lower() == INCIDENT
 
 
+def _issues(document: Any) -> list[Any]:
+    """The issues of an export: a list, an array of such lists (``--slurp``), or an object
+    holding them under ``issues``."""
+    if isinstance(document, Mapping):
+        return page_records(document, "issues")
+    if isinstance(document, list) and document and all(isinstance(p, list) for p in document):
+        return [issue for page in document for issue in page]
+    return list(document) if isinstance(document, list) else [document]
+
+
 def is_gitlab_incident_export(document: Any) -> bool:
     """Whether ``document`` is a list of GitLab issues (or pages of them)."""
-    issues = page_records(document, "issues") if isinstance(document, Mapping) else document
-    if not isinstance(issues, list):
-        return False
+    issues = _issues(document)
     first = next((item for item in issues if isinstance(item, Mapping)), None)
     return first is not None and is_gitlab_issue(first)
 
@@ -87,8 +95,7 @@ def label_value(labels: list[str], names: tuple[str, ...]) -> str | None:
 def parse_gitlab_incidents(document: Any, path: Path, options: ReadOptions) -> list[dict[str, Any]]:
     """Canonical incident records from the incidents of a GitLab issues export."""
     records = []
-    issues = page_records(document, "issues") if isinstance(document, Mapping) else document
-    for issue in issues:
+    for issue in _issues(document):
         record = blank_record(INCIDENTS)
         if not isinstance(issue, Mapping):
             record["gitlab"] = {"issue": issue}

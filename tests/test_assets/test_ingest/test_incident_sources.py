@@ -86,7 +86,7 @@ PAGERDUTY_REST = [
 
 
 def test_pagerduty_pages_one_file_each(tmp_path: Path) -> None:
-    conn, reports, paths = ingest(
+    conn, _, paths = ingest(
         tmp_path, ["pagerduty_incidents_page1.json", "pagerduty_incidents_page2.json"]
     )
     assert incidents(conn) == [(*row, "pagerduty") for row in PAGERDUTY_REST]
@@ -126,7 +126,7 @@ def test_pagerduty_csv_is_recognised_by_its_header(tmp_path: Path) -> None:
 
 
 def test_pagerduty_csv_under_deployments_names_both_kinds(tmp_path: Path) -> None:
-    conn, reports, paths = ingest(tmp_path, ["pagerduty_incidents.csv"], kind="deployments")
+    conn, _, paths = ingest(tmp_path, ["pagerduty_incidents.csv"], kind="deployments")
     error = stored_file(conn, paths[0])["error"]
     assert stored_file(conn, paths[0])["status"] == "failed"
     assert "a PagerDuty incidents CSV holds incidents, not deployments" in error
@@ -155,7 +155,7 @@ def test_opsgenie_pages_with_service_names_from_config(tmp_path: Path) -> None:
             at("2024-04-05T09:52:00Z"),
             at("2024-04-05T11:40:00Z"),
             "opsgenie",
-        ),  # noqa: E501
+        ),
         (
             "32",
             "payments",
@@ -164,7 +164,7 @@ def test_opsgenie_pages_with_service_names_from_config(tmp_path: Path) -> None:
             at("2024-04-08T03:30:00Z"),
             at("2024-04-08T04:10:00Z"),
             "opsgenie",
-        ),  # noqa: E501
+        ),
         ("33", "checkout-api", "prod", "p1", at("2024-04-30T20:00:00Z"), None, "opsgenie"),
     ]
     assert_counts(conn, paths[0], read=2, accepted=2, rejected=0)
@@ -194,7 +194,7 @@ def test_jira_incident_issues_by_type_and_label(tmp_path: Path) -> None:
             at("2024-04-10T07:15:30Z"),
             at("2024-04-10T09:00:00Z"),
             "jira",
-        ),  # noqa: E501
+        ),
         (
             "OPS-103",
             "search-api",
@@ -203,7 +203,7 @@ def test_jira_incident_issues_by_type_and_label(tmp_path: Path) -> None:
             at("2024-04-21T04:30:00Z"),
             at("2024-04-21T06:00:00Z"),
             "jira",
-        ),  # noqa: E501
+        ),
         ("OPS-104", "payments", "prod", "high", at("2024-04-29T08:00:00Z"), None, "jira"),
     ]
     # the Task on page 1 is no incident: one record read there
@@ -244,7 +244,7 @@ def test_gitlab_incidents_labels_and_severity(tmp_path: Path) -> None:
             at("2024-04-12T07:00:00Z"),
             at("2024-04-12T08:30:00Z"),
             "gitlab_incidents",
-        ),  # noqa: E501
+        ),
         (
             "acme/shop/checkout-api#13",
             "checkout-api",
@@ -253,7 +253,7 @@ def test_gitlab_incidents_labels_and_severity(tmp_path: Path) -> None:
             at("2024-04-15T10:00:00Z"),
             at("2024-04-15T11:00:00Z"),
             "gitlab_incidents",
-        ),  # noqa: E501
+        ),
         (
             "acme/shop/checkout-api#14",
             "search-api",
@@ -262,7 +262,7 @@ def test_gitlab_incidents_labels_and_severity(tmp_path: Path) -> None:
             at("2024-04-28T18:00:00Z"),
             None,
             "gitlab_incidents",
-        ),  # noqa: E501
+        ),
     ]
     # the plain issue (#15) is not an incident
     assert_counts(conn, paths[0], read=3, accepted=3, rejected=0)
@@ -341,7 +341,7 @@ def test_json_map_reads_an_export_no_adapter_knows(tmp_path: Path, match: str | 
             at("2024-04-03T10:00:00Z"),
             at("2024-04-03T10:45:00Z"),
             "statuspage",
-        ),  # noqa: E501
+        ),
         ("EV-8", "search-api", "staging", "minor", at("2024-04-20T06:00:00Z"), None, "statuspage"),
     ]
     assert_counts(conn, path, read=3, accepted=2, rejected=1)

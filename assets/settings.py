@@ -293,6 +293,64 @@ class Collectors(_Section):
     pagerduty: PagerDutyCollector = PagerDutyCollector()
 
 
+class Jira(_Section):
+    """Which Jira issues are incidents, and where their service is written."""
+
+    #: issue types (``fields.issuetype.name``) that are incidents
+    incident_issue_types: list[str] = Field(default_factory=lambda: ["Incident"])
+    #: labels that make any issue an incident (besides its type)
+    incident_labels: list[str] = Field(default_factory=list)
+    #: the field naming the service: ``components`` (their names) or a field id such as
+    #: ``customfield_10042`` (text, an option ``{"value": ..}`` or a list of them)
+    service_field: str = "components"
+
+
+class Opsgenie(_Section):
+    #: impacted service id -> service name (the incident API lists services by id only)
+    services: dict[str, str] = Field(default_factory=dict)
+
+
+class JsonMap(_Section):
+    """A user's map of a JSON export onto canonical records, in JMESPath."""
+
+    kind: Literal["deployments", "incidents", "inventory"]
+    #: selects the list of records from the whole document
+    records: str
+    #: canonical field -> expression evaluated on one record
+    fields: dict[str, str]
+    #: evaluated on the whole document: the map applies only where it is truthy
+    match: str | None = None
+    #: the ``source`` the records are stored under (default: the map's name)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _compiles(self) -> JsonMap:
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+
+        from assets.ingest.kinds import kind_named
+
+        known = kind_named(self.kind).fields
+        unknown = [name for name in self.fields if name not in known]
+        if unknown:
+            raise ValueError(
+                f"fields: {', '.join(unknown)} is not a field of {self.kind}"
+                f" (expected some of {', '.join(known)})"
+            )
+        expressions = {"records": self.records, "match": self.match}
+        expressions |= {f"fields.{name}": text for name, text in self.fields.items()}
+        for key, text in expressions.items():
+            if text is None:
+                continue
+            try:
+                jmespath.compile(text)
+            except JMESPathError as exc:
+                where = getattr(exc, "lex_position", None)
+                at = f" at character {where + 1}" if isinstance(where, int) else ""
+                raise ValueError(f"{key}: not a JMESPath expression{at}: {text!r}") from None
+        return self
+
+
 class Settings(_Section):
     """Validated configuration. Paths are resolved against the config file's folder."""
 
@@ -316,6 +374,10 @@ class Settings(_Section):
     #: how long a command waits for another process that holds the warehouse
     warehouse_wait_seconds: float = Field(default=60, ge=0)
     column_map: dict[str, str] = Field(default_factory=dict)
+    jira: Jira = Jira()
+    opsgenie: Opsgenie = Opsgenie()
+    #: name -> a map of a JSON export nobody wrote an adapter for
+    json_map: dict[str, JsonMap] = Field(default_factory=dict)
     #: DuckDB's memory budget for the warehouse; larger work spills to disk beside the file
     memory_limit: str = "2GB"
     base_dir: str = Field(default=".", exclude=True)

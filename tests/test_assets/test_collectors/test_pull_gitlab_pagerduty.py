@@ -219,7 +219,19 @@ def test_pagerduty_pages_by_offset_while_more_and_writes_each_page(
     assert {r.headers["authorization"] for r in asked} == {"Token token=pd"}
     # the acknowledged incident is open: the cursor waits just before it
     assert stream.cursor == parse_moment("2025-02-23T03:00:00Z") - dt.timedelta(microseconds=1)
+    assert [(r.kind, r.rows_read, r.rows_accepted) for r in outcome.reports] == [
+        ("incidents", 2, 2),
+        ("incidents", 1, 1),
+    ]
     with duckdb.connect(str(pagerduty_settings.warehouse_path), read_only=True) as conn:
+        assert conn.execute(
+            "SELECT incident_id, service, severity, CAST(resolved_at AS VARCHAR)"
+            " FROM staging.incidents ORDER BY 1"
+        ).fetchall() == [
+            ("1", "checkout-api", "high", "2025-02-21 05:00:00+00"),
+            ("2", "checkout-api", "high", "2025-02-22 05:00:00+00"),
+            ("3", "checkout-api", "high", None),
+        ]
         assert conn.execute("SELECT scope, cursor FROM raw.collector_state").fetchall() == [
             ("incidents:PSVC1", "2025-02-23T02:59:59.999999Z")
         ]

@@ -22,6 +22,7 @@ PagerDuty REST v2:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from typing import Any
 
@@ -268,4 +269,4 @@ def test_pagerduty_next_pull_asks_since_the_cursor_in_windows_and_writes_nothing
     windows = [(r.param("since"), r.param("until")) for r in api.asked("/incidents")]
     assert windows[0] == ("2024-03-01T00:00:00Z", "2024-08-27T00:00:00Z")
     assert windows[-1][1] == "2025-03-01T12:00:00Z"
-    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -201,6 +202,155 @@ class Limits(_Section):
     yaml_aliases: bool = False
 
 
+#: an environment variable name (the collectors read a token from the one named)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: ``owner/name`` of a GitHub repository (GitHub allows letters, digits, ``-``, ``_``, ``.``)
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+#: a GitLab project: its numeric id, or its full path ``group[/subgroup...]/project``
+_GITLAB_PROJECT = re.compile(r"^(\d+|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+)$")
+#: a PagerDuty service id (``PIJ90N7``)
+_PAGERDUTY_ID = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def _api_base_url(value: str) -> str:
+    """An http(s) URL of an API root: no credentials, query or fragment; no trailing slash."""
+    parsed = urlsplit(value.strip())
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise ValueError(f"expected an http(s) URL such as https://api.example.com, got {value!r}")
+    if parsed.username or parsed.password or parsed.query or parsed.fragment:
+        raise ValueError(
+            f"expected a plain URL without credentials, query or fragment, got {value!r}"
+        )
+    return value.strip().rstrip("/")
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"expected the name of an environment variable, got {value!r}")
+    return value
+
+
+def _names(pattern: re.Pattern[str], what: str) -> Any:
+    def check(values: list[str]) -> list[str]:
+        for value in values:
+            if not pattern.match(value) or ".." in value.split("/") or "." in value.split("/"):
+                raise ValueError(f"expected {what}, got {value!r}")
+        if len(set(values)) != len(values):
+            raise ValueError(f"each {what} once, got {values!r}")
+        return values
+
+    return AfterValidator(check)
+
+
+ApiBaseUrl = Annotated[str, AfterValidator(_api_base_url)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+
+
+class GitHubCollector(_Section):
+    """``release-health pull github``: deployments (+ statuses) and Actions workflow runs."""
+
+    base_url: ApiBaseUrl = "https://api.github.com"
+    token_env: EnvName = "GITHUB_TOKEN"
+    repos: Annotated[list[str], _names(_GITHUB_REPO, "a repository owner/name")] = Field(
+        default_factory=list
+    )
+
+
+class GitLabCollector(_Section):
+    """``release-health pull gitlab``: deployments of each project."""
+
+    base_url: ApiBaseUrl = "https://gitlab.com/api/v4"
+    token_env: EnvName = "GITLAB_TOKEN"
+    projects: Annotated[
+        list[str], _names(_GITLAB_PROJECT, "a project path group/name or a numeric id")
+    ] = Field(default_factory=list)
+
+    @field_validator("projects", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: Any) -> Any:
+        # a numeric project id written unquoted in YAML arrives as a number
+        if isinstance(value, list):
+            return [
+                str(item) if isinstance(item, int) and not isinstance(item, bool) else item
+                for item in value
+            ]
+        return value
+
+
+class PagerDutyCollector(_Section):
+    """``release-health pull pagerduty``: incidents, of the services listed or of all."""
+
+    base_url: ApiBaseUrl = "https://api.pagerduty.com"
+    token_env: EnvName = "PAGERDUTY_TOKEN"
+    services: Annotated[list[str], _names(_PAGERDUTY_ID, "a service id such as PIJ90N7")] = Field(
+        default_factory=list
+    )
+
+
+class Collectors(_Section):
+    github: GitHubCollector = GitHubCollector()
+    gitlab: GitLabCollector = GitLabCollector()
+    pagerduty: PagerDutyCollector = PagerDutyCollector()
+
+
+class Jira(_Section):
+    """Which Jira issues are incidents, and where their service is written."""
+
+    #: issue types (``fields.issuetype.name``) that are incidents
+    incident_issue_types: list[str] = Field(default_factory=lambda: ["Incident"])
+    #: labels that make any issue an incident (besides its type)
+    incident_labels: list[str] = Field(default_factory=list)
+    #: the field naming the service: ``components`` (their names) or a field id such as
+    #: ``customfield_10042`` (text, an option ``{"value": ..}`` or a list of them)
+    service_field: str = "components"
+
+
+class Opsgenie(_Section):
+    #: impacted service id -> service name (the incident API lists services by id only)
+    services: dict[str, str] = Field(default_factory=dict)
+
+
+class JsonMap(_Section):
+    """A user's map of a JSON export onto canonical records, in JMESPath."""
+
+    kind: Literal["deployments", "incidents", "inventory"]
+    #: selects the list of records from the whole document
+    records: str
+    #: canonical field -> expression evaluated on one record
+    fields: dict[str, str]
+    #: evaluated on the whole document: the map applies only where it is truthy
+    match: str | None = None
+    #: the ``source`` the records are stored under (default: the map's name)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _compiles(self) -> JsonMap:
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+
+        from assets.ingest.kinds import kind_named
+
+        known = kind_named(self.kind).fields
+        unknown = [name for name in self.fields if name not in known]
+        if unknown:
+            raise ValueError(
+                f"fields: {', '.join(unknown)} is not a field of {self.kind}"
+                f" (expected some of {', '.join(known)})"
+            )
+        expressions = {"records": self.records, "match": self.match}
+        expressions |= {f"fields.{name}": text for name, text in self.fields.items()}
+        for key, text in expressions.items():
+            if text is None:
+                continue
+            try:
+                jmespath.compile(text)
+            except JMESPathError as exc:
+                where = getattr(exc, "lex_position", None)
+                at = f" at character {where + 1}" if isinstance(where, int) else ""
+                raise ValueError(f"{key}: not a JMESPath expression{at}: {text!r}") from None
+        return self
+
+
 class Settings(_Section):
     """Validated configuration. Paths are resolved against the config file's folder."""
 
@@ -220,9 +370,14 @@ class Settings(_Section):
     argocd: ArgoCD = ArgoCD()
     contracts: Contracts = Contracts()
     limits: Limits = Limits()
+    collectors: Collectors = Collectors()
     #: how long a command waits for another process that holds the warehouse
     warehouse_wait_seconds: float = Field(default=60, ge=0)
     column_map: dict[str, str] = Field(default_factory=dict)
+    jira: Jira = Jira()
+    opsgenie: Opsgenie = Opsgenie()
+    #: name -> a map of a JSON export nobody wrote an adapter for
+    json_map: dict[str, JsonMap] = Field(default_factory=dict)
     #: DuckDB's memory budget for the warehouse; larger work spills to disk beside the file
     memory_limit: str = "2GB"
     base_dir: str = Field(default=".", exclude=True)

@@ -230,6 +230,87 @@ def _file_line(report: FileReport) -> str:
     return f"{status:9} {report.kind:11} {report.path}: {_without_name(report)}"
 
 
+def _check_since(text: str | None, settings: Settings) -> dt.datetime | None:
+    """``--since``: a time in the accepted range and not in the future, as an aware time."""
+    if text is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:  # read the way the readers read a bare time
+        moment = moment.replace(tzinfo=ZoneInfo(settings.source_timezone))
+    earliest = settings.contracts.min_timestamp_utc
+    if not earliest <= moment <= dt.datetime.now(dt.UTC):
+        raise UsageError(
+            f"argument --since: {text} is outside {earliest:%Y-%m-%d} .. now;"
+            " give a past time such as 2025-01-01"
+        )
+    return moment.astimezone(dt.UTC)
+
+
+def _collector_token(source: str, settings: Settings) -> str:
+    """The token for ``source`` from the environment variable the config names."""
+    from assets.collectors import SCOPE_KEYS, collector_config, scope_names
+
+    config = collector_config(settings, source)
+    key = SCOPE_KEYS[source]
+    if source != "pagerduty" and not scope_names(settings, source):
+        raise UsageError(
+            f"nothing to pull: collectors.{source}.{key} is empty in the config; list the"
+            f" {key} to pull (see 'Pulling from the APIs' in the README)"
+        )
+    token = os.environ.get(config.token_env, "").strip()
+    if not token:
+        raise UsageError(
+            f"no token for {source}: set the environment variable {config.token_env}"
+            f" (named by collectors.{source}.token_env) to an API token that may read the {key}"
+        )
+    return token
+
+
+def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.collectors import pull
+    from assets.ingest.contract import validate_batches
+
+    since = _check_since(args.since, settings)
+    token = _collector_token(args.source, settings)
+
+    def show(report: FileReport) -> None:
+        _say(_file_line(report), sys.stdout)
+
+    outcome = pull(
+        settings,
+        args.source,
+        token,
+        since=since,
+        validator=validate_batches,
+        log=_say,
+        progress=show,
+    )
+    if outcome.refused is not None:
+        raise DataProblem(str(outcome.refused))
+    for stream in outcome.streams:
+        moved = f"; cursor {stream.cursor:%Y-%m-%dT%H:%M:%SZ}" if stream.cursor else ""
+        _say(
+            f"{stream.stream.source} {stream.stream.scope}: {stream.records} new record(s) in"
+            f" {len(stream.files)} page file(s){moved}",
+            sys.stdout,
+        )
+    failed = [r for r in outcome.reports if r.failed or r.held]
+    problems = [str(error) for error in outcome.errors]
+    problems += [f"{Path(r.path).name}: {r.status}" for r in failed]
+    if problems:
+        for problem in problems[:-1]:
+            _say(f"  {problem}")
+        if failed:
+            _say(
+                "hint: the pulled pages stay in the inbox; fix what is named above and"
+                " `release-health ingest` them again"
+            )
+        raise DataProblem(problems[-1])
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from assets.warehouse import open_warehouse
     from pipelines.runner import run_pipeline
@@ -474,6 +555,22 @@ def build_parser() -> argparse.ArgumentParser:
     accept.add_argument("file", metavar="FILE")
     accept.add_argument("--reason", required=True, help="why it may count (recorded)")
     accept.set_defaults(handler=cmd_accept)
+
+    pull = verbs.add_parser(
+        "pull", help="fetch deployments or incidents from an API into the inbox, then load them"
+    )
+    pull.add_argument(
+        "source",
+        choices=["github", "gitlab", "pagerduty"],
+        metavar="SOURCE",
+        help="github (deployments and Actions runs), gitlab (deployments) or pagerduty",
+    )
+    pull.add_argument(
+        "--since",
+        type=timestamp_flag,
+        help="pull what changed since this time (ISO-8601) instead of since the last pull",
+    )
+    pull.set_defaults(handler=cmd_pull)
 
     status = verbs.add_parser("status", help="summarise the warehouse")
     status.set_defaults(handler=cmd_status)

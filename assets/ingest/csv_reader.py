@@ -123,6 +123,11 @@ def _header_line(path: Path, head: bytes, limits: Limits) -> bytes:
     return line
 
 
+def peek_header(path: Path, head: bytes, limits: Limits) -> list[str]:
+    """The header's column names, read as :meth:`CsvBatch.open` reads them."""
+    return read_header(_header_line(path, head, limits), path)[0]
+
+
 def _column_keys(header: list[str]) -> list[str]:
     """A distinct key per column: its name, ``column <n>`` when it has none, and
     ``<name> (column <n>)`` when the name was taken by an earlier column."""
@@ -157,6 +162,7 @@ class CsvBatch(RecordBatch):
         kind: Kind,
         column_map: dict[str, str],
         limits: Limits | None = None,
+        source: str = "canonical",
     ) -> CsvBatch:
         """Read and check the header; the body is read by :meth:`materialize`."""
         limits = limits or Limits()
@@ -185,7 +191,7 @@ class CsvBatch(RecordBatch):
                 roles.append(("map", target, original.strip()[len(prefixes[target]) :]))
             else:
                 roles.append(("extra", key))
-        batch = cls(kind=kind, format="csv", source="canonical", path=path, limits=limits)
+        batch = cls(kind=kind, format="csv", source=source, path=path, limits=limits)
         batch.header, batch.delimiter, batch.roles = header, delimiter, roles
         batch.record_sql, batch.record_params = batch._record_expression()
         return batch

@@ -29,7 +29,7 @@ from assets.ingest.batches import (
     UnreadableFile,
     canonical_name,
 )
-from assets.ingest.csv_reader import CsvBatch
+from assets.ingest.csv_reader import CsvBatch, peek_header
 from assets.ingest.documents import (
     DocumentError,
     Parsed,
@@ -355,6 +355,8 @@ def read_document(
             f"{path.name}: not_records: expected a list of records or an object,"
             f" found {_json_type(document)}"
         )
+    if not _holds_fields(items, kind, options.settings.column_map):
+        return _read_unknown(path, document, kind, fmt, options)
     wrapper = isinstance(document, dict) and not (len(items) == 1 and items[0] is document)
     if wrapper and id(document) in parsed.duplicates:  # e.g. two "items" lists: which one?
         _refuse_repeated_keys(path, document, parsed)
@@ -387,6 +389,34 @@ def read_document(
     return [batch]
 
 
+def _holds_fields(items: list[Any], kind: Kind, column_map: Mapping[str, str]) -> bool:
+    """Whether any record names a field of ``kind`` (or there are no object records to judge):
+    records that name none are no records of this kind but an export of unknown shape."""
+    objects = [item for item in items if isinstance(item, Mapping)]
+    return not objects or any(
+        canonical_name(str(key), column_map) in kind.fields for item in objects for key in item
+    )
+
+
+def _read_unknown(
+    path: Path, document: Any, kind: Kind, fmt: str, options: ReadOptions
+) -> list[RecordBatch]:
+    """A document no format recognised: a ``json_map`` without ``match`` may read it, else
+    the file fails listing every format tried."""
+    from assets.ingest.adapters import fallback_map, formats_tried, parse_with_map
+
+    mapped = fallback_map(document, kind.name, options.settings)
+    if mapped is None:
+        raise UnreadableFile(
+            f"{path.name}: unknown_format: its records name no {kind.name} field and no known"
+            f" export matches; tried {'; '.join(formats_tried(kind.name, options.settings))}."
+            " Map it with json_map in the config, or rename its fields with column_map"
+        )
+    native = parse_with_map(document, kind.name, path, options, *mapped)
+    source, records = native[kind.name]
+    return [batch_from_records(kind, enumerate(records, start=1), fmt, source, {})]
+
+
 def _refuse_repeated_keys(path: Path, value: Any, parsed: Parsed) -> None:
     repeated = repeated_keys(value, parsed.duplicates)
     if repeated:
@@ -407,6 +437,30 @@ def _check_size(path: Path, limits: Limits) -> None:
         )
 
 
+def csv_layout(
+    path: Path, head: bytes, kind: Kind, options: ReadOptions
+) -> tuple[str, dict[str, str]]:
+    """The source and column map of a CSV: a tool's own layout recognised by its header (a
+    PagerDuty incidents download), else the user's ``column_map``.
+
+    A tool's layout filed under another kind fails naming both.
+    """
+    from assets.ingest.adapters import CSV_FORMATS
+    from assets.ingest.adapters.pagerduty import SOURCE as PAGERDUTY
+    from assets.ingest.adapters.pagerduty import csv_column_map
+
+    tool_map = csv_column_map(peek_header(path, head, options.settings.limits))
+    if tool_map is None:
+        return "canonical", options.settings.column_map
+    description, kinds = CSV_FORMATS[PAGERDUTY]
+    if kind.name not in kinds:
+        raise UnreadableFile(
+            f"{path.name}: {description} holds {kinds[0]}, not {kind.name};"
+            f" move it to a {kinds[0]}/ folder or pass --kind {kinds[0]}"
+        )
+    return PAGERDUTY, tool_map
+
+
 def read_file(
     path: Path, head: bytes, kind: Kind, fmt: str, options: ReadOptions
 ) -> list[RecordBatch]:
@@ -419,9 +473,8 @@ def read_file(
     _check_text(head, path)
     if fmt == "csv":
         # the header is checked now; DuckDB reads the body when the batch is loaded
-        return [
-            CsvBatch.open(path, head, kind, options.settings.column_map, options.settings.limits)
-        ]
+        source, column_map = csv_layout(path, head, kind, options)
+        return [CsvBatch.open(path, head, kind, column_map, options.settings.limits, source)]
     data = path.read_bytes()
     if fmt == "jsonl":
         return [read_jsonl(path, data, kind, options)]

@@ -105,6 +105,16 @@ CREATE TABLE IF NOT EXISTS staging.inventory (
     loaded_at    TIMESTAMPTZ NOT NULL
 );
 
+-- The API collectors' incremental cursors: one row per (source, scope pulled), e.g.
+-- ('github', 'deployments:acme/checkout'); cursor = the newest record time seen (ISO 8601 UTC).
+CREATE TABLE IF NOT EXISTS raw.collector_state (
+    source         VARCHAR NOT NULL,
+    scope          VARCHAR NOT NULL,
+    cursor         VARCHAR,
+    last_pulled_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, scope)
+);
+
 -- Weeks whose facts changed since the weekly marts last ran: the work queue of a normal run.
 CREATE TABLE IF NOT EXISTS raw.pending_weeks (
     week_start DATE NOT NULL,

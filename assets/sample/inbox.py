@@ -3,7 +3,10 @@
 * ``deployments/deployments-<YYYY>-W<ww>.csv`` per ISO week; ~10 % of the weeks as ``.jsonl``
   (same keys, empty values left out), and a few in a *legacy* dialect (``+01:00`` offsets,
   environment and status aliases) so both readers and the normalisation get exercised;
-* ``incidents/incidents-<YYYY>-<MM>.jsonl`` per month of ``opened_at``;
+* ``incidents/incidents-<YYYY>-<MM>.jsonl`` per month of ``opened_at``; in one recent month
+  (:data:`PAGERDUTY_MONTH_INDEX`) the incidents with no known cause are written instead as
+  PagerDuty REST pages ``incidents/pagerduty-incidents-<YYYY>-<MM>-p<n>.json`` (same
+  incidents, as ``GET /incidents`` returns them), so the demo runs that adapter too;
 * ``inventory/inventory-<YYYY>-W<ww>.csv`` per ISO week of captures.
 
 A small share of rows (:data:`BAD_ROW_SHARE`, and at least one of each kind) is added broken,
@@ -269,11 +272,85 @@ def write_incidents(folder: Path, rows: list[list], seed: int) -> tuple[list[Pat
     _inject(objects, originals, plan, make, rng)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
+    pagerduty_month = months[PAGERDUTY_MONTH_INDEX] if len(months) > 1 else None
     for month, month_objects in zip(months, objects, strict=True):
+        if month == pagerduty_month:
+            month_objects, pages = _write_pagerduty_pages(folder, month, month_objects)
+            paths += pages
         path = folder / f"incidents-{month}.jsonl"
         _write_jsonl(path, month_objects)
         paths.append(path)
     return paths, plan
+
+
+#: which month (from the end) has its incidents without a known cause written as PagerDuty
+#: pages: a recent one, but not the last (the incremental tests deliver that one late)
+PAGERDUTY_MONTH_INDEX = -2
+PAGERDUTY_PAGE_SIZE = 25
+_INCIDENT_NUMBER_PREFIX = "INC-"
+
+
+def _pagerduty_incident(record: dict[str, object]) -> dict[str, object]:
+    """A canonical incident as PagerDuty's ``GET /incidents`` lists it (its priority named
+    like the sample's severities, as an account may name its priorities)."""
+    number = str(record["incident_id"]).removeprefix(_INCIDENT_NUMBER_PREFIX).lstrip("0") or "0"
+    resolved = record.get("resolved_at")
+    service = str(record["service"])
+    return {
+        "id": f"PINC{number}",
+        "type": "incident",
+        "summary": f"[#{number}] {service} degraded",
+        "incident_number": int(number),
+        "title": f"{service} degraded",
+        "created_at": record["opened_at"],
+        "status": "resolved" if resolved else "triggered",
+        "last_status_change_at": resolved or record["opened_at"],
+        "resolved_at": resolved,
+        "service": {"id": f"PSVC-{service}", "type": "service_reference", "summary": service},
+        "priority": {
+            "id": f"PPRI-{record['severity']}",
+            "type": "priority_reference",
+            "summary": record["severity"],
+        },
+        "urgency": "high" if record["severity"] in ("sev1", "sev2") else "low",
+    }
+
+
+def _write_pagerduty_pages(
+    folder: Path, month: str, objects: list[dict[str, object]]
+) -> tuple[list[dict[str, object]], list[Path]]:
+    """Write the month's incidents with no known cause (and no defect) as PagerDuty pages;
+    return the incidents left for the month's JSON Lines file and the pages written."""
+    counts: dict[object, int] = {}
+    for record in objects:
+        counts[record.get("incident_id")] = counts.get(record.get("incident_id"), 0) + 1
+    moved = [
+        record
+        for record in objects
+        if "deployment_id" not in record
+        and record.get("service")
+        and str(record.get("incident_id", "")).startswith(_INCIDENT_NUMBER_PREFIX)
+        and counts[record.get("incident_id")] == 1
+        and record.get("opened_at") != "yesterday"
+    ]
+    kept = [record for record in objects if all(record is not m for m in moved)]
+    pages = [
+        moved[start : start + PAGERDUTY_PAGE_SIZE]
+        for start in range(0, len(moved), PAGERDUTY_PAGE_SIZE)
+    ]
+    paths = []
+    for number, page in enumerate(pages, start=1):
+        path = folder / f"pagerduty-incidents-{month}-p{number}.json"
+        body = {
+            "incidents": [_pagerduty_incident(record) for record in page],
+            "limit": PAGERDUTY_PAGE_SIZE,
+            "offset": (number - 1) * PAGERDUTY_PAGE_SIZE,
+            "more": number < len(pages),
+            "total": None,
+        }
+        path.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
+        paths.append(path)
+    return kept, paths
 
 
 def write_inventory(

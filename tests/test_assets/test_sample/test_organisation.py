@@ -12,12 +12,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from assets.ingest.adapters.pagerduty import parse_pagerduty_incidents
+from assets.ingest.readers import ReadOptions, load_document
 from assets.sample.organisation import SampleSummary, last_sunday, write_sample_organisation
+from assets.settings import parse_settings
 
 END = dt.date(2026, 11, 22)  # a Sunday
 WEEKS = 104
@@ -44,6 +48,21 @@ class Inbox:
     deployments: pd.DataFrame  # valid rows, aliases mapped, timestamps parsed
     incidents: pd.DataFrame  # every incident record
     inventory: pd.DataFrame
+
+
+def _incidents(path: Path) -> list[dict[str, Any]]:
+    """A file's incidents as canonical records (PagerDuty pages through their adapter)."""
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text().splitlines()]
+    options = ReadOptions(parse_settings({}))
+    records = parse_pagerduty_incidents(
+        load_document(path, path.read_bytes(), "json"), path, options
+    )
+    # PagerDuty has no environment: the ingest gives these the production default
+    return [
+        {key: value for key, value in r.items() if key != "pagerduty"} | {"environment": "prod"}
+        for r in records
+    ]
 
 
 def _read_deployments(folder: Path) -> pd.DataFrame:
@@ -91,11 +110,7 @@ def _load(out: Path, summary: SampleSummary) -> Inbox:
         valid[column] = _timestamps(valid[column])
     valid["change_count"] = pd.to_numeric(valid.change_count.where(valid.change_count != ""))
     incidents = pd.DataFrame(
-        [
-            json.loads(line)
-            for path in sorted((out / "incidents").iterdir())
-            for line in path.read_text().splitlines()
-        ]
+        [record for path in sorted((out / "incidents").iterdir()) for record in _incidents(path)]
     )
     inventory = pd.concat(
         [
@@ -151,8 +166,12 @@ def test_files_are_named_by_iso_week_or_month_with_exact_headers(inbox: Inbox) -
         else:
             assert set(json.loads(first_line)) <= set(DEPLOYMENT_HEADER.split(","))
     incidents = sorted(p.name for p in (out / "incidents").iterdir())
-    assert all(re.fullmatch(r"incidents-\d{4}-\d{2}\.jsonl", n) for n in incidents)
-    assert incidents[0] == "incidents-2024-11.jsonl" and incidents[-1] == "incidents-2026-11.jsonl"
+    monthly = [n for n in incidents if not n.startswith("pagerduty-")]
+    assert all(re.fullmatch(r"incidents-\d{4}-\d{2}\.jsonl", n) for n in monthly)
+    assert monthly[0] == "incidents-2024-11.jsonl" and monthly[-1] == "incidents-2026-11.jsonl"
+    # one recent month's incidents without a known cause come as PagerDuty REST pages
+    pages = sorted(set(incidents) - set(monthly))
+    assert pages and all(re.fullmatch(r"pagerduty-incidents-2026-10-p\d+\.json", n) for n in pages)
     inventory = sorted((out / "inventory").iterdir())
     assert [p.name for p in inventory][-1] == "inventory-2026-W47.csv"
     assert len(inventory) == 16  # inventory covers the last 16 weeks only

@@ -36,6 +36,7 @@ from assets.ingest.documents import (
     parse_json,
     parse_yaml,
     repeated_keys,
+    unslurp,
 )
 from assets.ingest.kinds import Kind, kind_named
 from assets.settings import Limits, Settings
@@ -263,6 +264,8 @@ def read_jsonl(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> Rec
 def parse_document(path: Path, data: bytes, fmt: str, limits: Limits) -> Parsed:
     """Parse a whole JSON or YAML file (YAML with several documents gives a list).
 
+    Paginated JSON (pages back to back, or an array of pages) reads as one response.
+
     A file that cannot be parsed within ``limits`` raises :class:`UnreadableFile` naming the
     file and the reason code.
     """
@@ -274,7 +277,9 @@ def parse_document(path: Path, data: bytes, fmt: str, limits: Limits) -> Parsed:
         ) from None
     try:
         if fmt == "json":
-            return parse_json(data, text, limits.max_depth)
+            parsed = parse_json(data, text, limits.max_depth)
+            parsed.value = unslurp(parsed.value)  # ``gh api --slurp``: an array of pages
+            return parsed
         parsed = parse_yaml(text, limits)
     except DocumentError as exc:
         error = SeveralJsonValues if exc.several_values else UnreadableFile

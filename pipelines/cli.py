@@ -213,8 +213,13 @@ def _file_line(report: FileReport) -> str:
             top = ", ".join(f"{code} {n}" for code, n in list(report.reasons.items())[:3])
             reasons = f" [{top}]"
         note = f" ({report.error})" if report.error else ""
+        skipped = ""
+        if report.records_skipped:
+            why = ", ".join(f"{code} {n}" for code, n in sorted(report.records_skipped.items()))
+            skipped = f"; skipped {sum(report.records_skipped.values())} ({why})"
         return (
-            f"{status:9} {report.kind:11} {report.path}: {counts}{changes}{contract}{reasons}{note}"
+            f"{status:9} {report.kind:11} {report.path}: {counts}{changes}{skipped}{contract}"
+            f"{reasons}{note}"
         )
     if status in {"held", "accepted"}:
         return f"{status:9} {report.kind:11} {report.path}: {counts}; {report.error or 'accepted'}"

@@ -58,7 +58,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it 
 #: Keys under which paginated APIs put a page's records (kubectl, GitHub Actions, Jenkins,
 #: PagerDuty, Opsgenie, Jira, GitHub/GitLab Deployments saved as an object).
 PAGE_KEYS = frozenset(
-    {"items", "workflow_runs", "builds", "incidents", "data", "issues", "deployments", "statuses"}
+    {"items", "workflow_runs", "builds", "incidents", "data", "issues", "deployments"}
 )
 #: Keys that must agree between pages of one response (a List's kind names its items' kind).
 _PAGE_IDENTITY_KEYS = ("kind", "apiVersion")
@@ -188,7 +188,7 @@ def join_pages(values: list[Any]) -> Any | None:
     """The one response that paginated output stands for, or None if ``values`` are not pages.
 
     Arrays join into one array. Objects are pages when each holds its records in a list under
-    the same :data:`PAGE_KEYS` and they agree on ``kind``/``apiVersion``: the lists join and
+    the same :data:`PAGE_KEYS` and they agree on ``kind``/``apiVersion``: their lists join and
     the first page's other fields stay (a later page's ``total_count`` says the same).
     """
     if not values:
@@ -205,8 +205,12 @@ def join_pages(values: list[Any]) -> Any | None:
     ):
         return None
     joined = dict(values[0])
-    for key in keys:
-        joined[key] = [item for value in values for item in value[key]]
+    # every list the pages share joins (a saved ``statuses`` list beside ``deployments``)
+    shared = [k for k, v in joined.items() if isinstance(v, list)]
+    for key in shared:
+        joined[key] = [
+            item for value in values if isinstance(value.get(key), list) for item in value[key]
+        ]
     return joined
 
 

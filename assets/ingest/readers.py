@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,8 @@ class ReadOptions:
     environment: str | None = None
     captured_at: str | None = None
     file_mtime: dt.datetime | None = None
+    #: filled by the adapters while reading: entries skipped as not records, by reason code
+    skipped: Counter[str] = field(default_factory=Counter)
 
 
 def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
@@ -321,7 +324,7 @@ def read_document(
     native = parse_native(document, kind.name, path, options)
     if native is not None:
         _refuse_repeated_keys(path, document, parsed)
-        return [
+        batches = [
             batch_from_records(
                 kind_named(kind_name),
                 enumerate(records, start=1),
@@ -331,6 +334,9 @@ def read_document(
             )
             for kind_name, (source, records) in native.items()
         ]
+        # what the export held besides records is reported once, with the asked-for kind
+        batches[0].records_skipped = dict(options.skipped)
+        return batches
     items = records_of(document)
     if items is None:
         raise UnreadableFile(

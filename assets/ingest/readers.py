@@ -317,7 +317,7 @@ def read_document(
     A record repeating a key is quarantined ``duplicate_key``; a repeated key outside the
     records (in a native export, or in the object that holds the record list) fails the file.
     """
-    from assets.ingest.adapters import parse_native
+    from assets.ingest.adapters import formats_tried, parse_native
 
     parsed = parse_document(path, data, fmt, options.settings.limits)
     document = parsed.value
@@ -341,6 +341,18 @@ def read_document(
     if items is None:
         raise UnreadableFile(
             f"{path.name}: expected a list of records or an object, found {type(document).__name__}"
+        )
+    first = next((item for item in items if isinstance(item, dict)), None)
+    column_map = options.settings.column_map
+    if first is not None and not {canonical_name(str(k), column_map) for k in first} & set(
+        kind.fields
+    ):
+        # no field of the kind and no known export: a guess would reject every record for the
+        # wrong reason, so the file fails saying what it was compared with
+        raise UnreadableFile(
+            f"{path.name}: unknown_format: its records carry none of the {kind.name} fields"
+            f" ({', '.join(kind.required)}); formats tried: {kind.name} records,"
+            f" {', '.join(formats_tried())}; map other exports with column_map"
         )
     wrapper = isinstance(document, dict) and not (len(items) == 1 and items[0] is document)
     if wrapper and id(document) in parsed.duplicates:  # e.g. two "items" lists: which one?

@@ -42,10 +42,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from assets.ingest.loader import ingest_file, ingest_paths
+from assets.sample.actions import DEPLOY_WORKFLOWS
+from assets.sample.organisation import write_sample_organisation
 from assets.settings import Settings, parse_settings
 from assets.warehouse import connect
+from pipelines.cli import DEMO_CONFIG
 
 NATIVE = Path(__file__).resolve().parents[2] / "fixtures" / "native"
 GHA_PAGES = NATIVE / "github_actions_runs_paginate.json"
@@ -392,3 +396,44 @@ def test_an_unknown_export_fails_listing_the_formats_tried(tmp_path: Path) -> No
         " Deployments export, GitHub Actions workflow runs, a Jenkins job export;"
         " map other exports with column_map"
     )
+
+
+# -- the sample organisation ------------------------------------------------------------------
+
+
+def _sample_deployments(folder: Path, actions_runs: bool) -> tuple[list[tuple], list[Any]]:
+    write_sample_organisation(
+        folder / "inbox", weeks=8, seed=3, end=dt.date(2026, 11, 22), actions_runs=actions_runs
+    )
+    settings = parse_settings(
+        {
+            "warehouse": str(folder / "w.duckdb"),
+            "github_actions": {"deploy_workflows": DEPLOY_WORKFLOWS},
+        }
+    )
+    with connect(settings.warehouse_path) as conn:
+        reports = ingest_paths(conn, [folder / "inbox" / "deployments"], settings)
+        rows = conn.execute(
+            "SELECT service, environment, version, status, started_at, finished_at, commit_sha,"
+            " triggered_by, source FROM staging.deployments ORDER BY ALL"
+        ).fetchall()
+    return rows, reports
+
+
+def test_the_sample_writes_staging_deployments_as_actions_runs(tmp_path: Path) -> None:
+    csv_only, _ = _sample_deployments(tmp_path / "csv", actions_runs=False)
+    with_runs, reports = _sample_deployments(tmp_path / "runs", actions_runs=True)
+
+    (runs,) = [r for r in reports if r.path.endswith(".json")]
+    assert (runs.status, runs.rows_rejected, runs.reconciles()) == ("loaded", 0, True)
+    from_runs = [row for row in with_runs if row[-1] == "github_actions"]
+    assert len(from_runs) == runs.rows_accepted > 0
+    assert {row[1] for row in from_runs} == {"staging"}
+    # the same deployments, only another format: every field but the source agrees
+    assert {row[:-1] for row in from_runs} <= {row[:-1] for row in csv_only}
+    assert len(with_runs) == pytest.approx(len(csv_only), abs=2)  # bad rows land elsewhere
+
+
+def test_the_demo_config_reads_the_sample_runs() -> None:
+    demo = yaml.safe_load(DEMO_CONFIG)
+    assert parse_settings(demo).github_actions.deploy_workflows == DEPLOY_WORKFLOWS

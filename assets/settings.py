@@ -155,6 +155,24 @@ class Kubernetes(_Section):
 class ArgoCD(_Section):
     environment_label: str = "env"
     name_prefixes: dict[str, str] = Field(default_factory=dict)
+    #: what an application's version is: the tag of its main image when Argo CD reports
+    #: images (Image Updater deployments), else the target revision; or always the revision
+    version_from: Literal["image", "revision"] = "image"
+
+
+class GitHubActions(_Section):
+    #: workflow name or path (``.github/workflows/deploy.yml``) -> environment it deploys to
+    deploy_workflows: dict[str, str] = Field(default_factory=dict)
+
+
+class JenkinsJob(_Section):
+    service: str
+    environment: str
+
+
+class Jenkins(_Section):
+    #: job name (as in ``/job/<name>/``) -> the service and environment it deploys
+    jobs: dict[str, JenkinsJob] = Field(default_factory=dict)
 
 
 class Contracts(_Section):
@@ -368,6 +386,8 @@ class Settings(_Section):
     drift: Drift = Drift()
     kubernetes: Kubernetes = Kubernetes()
     argocd: ArgoCD = ArgoCD()
+    github_actions: GitHubActions = GitHubActions()
+    jenkins: Jenkins = Jenkins()
     contracts: Contracts = Contracts()
     limits: Limits = Limits()
     collectors: Collectors = Collectors()

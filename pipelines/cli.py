@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from pipelines.config import ConfigError, Settings, load_settings, parse_settings
+from pipelines.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from assets.ingest.loader import FileReport
@@ -37,6 +37,9 @@ DEMO_CONFIG = """\
 warehouse: warehouse.duckdb
 inbox_dir: inbox
 reports_dir: reports
+# some staging deployments arrive as GitHub Actions runs of this workflow
+github_actions:
+  deploy_workflows: {Deploy to staging: staging}
 """
 
 
@@ -219,8 +222,13 @@ def _file_line(report: FileReport) -> str:
             top = ", ".join(f"{code} {n}" for code, n in list(report.reasons.items())[:3])
             reasons = f" [{top}]"
         note = f" ({report.error})" if report.error else ""
+        skipped = ""
+        if report.records_skipped:
+            why = ", ".join(f"{code} {n}" for code, n in sorted(report.records_skipped.items()))
+            skipped = f"; skipped {sum(report.records_skipped.values())} ({why})"
         return (
-            f"{status:9} {report.kind:11} {report.path}: {counts}{changes}{contract}{reasons}{note}"
+            f"{status:9} {report.kind:11} {report.path}: {counts}{changes}{skipped}{contract}"
+            f"{reasons}{note}"
         )
     if status in {"held", "accepted"}:
         why = _without_name(report) or "accepted"
@@ -460,13 +468,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     folder.mkdir(parents=True)
     (folder / DEMO_MARKER).write_text("")
     (folder / "release-health.yaml").write_text(DEMO_CONFIG)
-    demo = parse_settings(
-        {"warehouse": "warehouse.duckdb", "inbox_dir": "inbox", "reports_dir": "reports"},
-        base_dir=folder.resolve(),
-    )
+    demo = load_settings(folder / "release-health.yaml", env={})  # its own paths only
     started = time.perf_counter()
     summary = write_sample_organisation(
-        demo.inbox_path, weeks=args.weeks, seed=args.seed, end=last_sunday(dt.date.today())
+        demo.inbox_path,
+        weeks=args.weeks,
+        seed=args.seed,
+        end=last_sunday(dt.date.today()),
+        actions_runs=True,
     )
     _say(
         f"sample organisation: {summary.services} services, {summary.teams} teams, "

@@ -81,6 +81,8 @@ class RecordBatch:
     #: records in the file by a count independent of the reader (physical lines, top-level
     #: items), or None where the format has none; reconciliation compares the two
     records_counted: int | None = None
+    #: entries of the file deliberately not read as records, by reason code (see FileReport)
+    records_skipped: dict[str, int] = field(default_factory=dict)
     #: SQL expression over ``raw_batch r`` giving the record as read, as JSON
     record_sql: str = "NULL"
     record_params: dict[str, Any] = field(default_factory=dict)

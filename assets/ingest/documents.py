@@ -14,6 +14,11 @@ The work one input can cause is bounded before it is done:
   then aliases may repeat at most :data:`MAX_ALIAS_NODES` nodes (``too_large``), so an alias
   bomb of a few hundred bytes cannot expand to billions of values.
 
+Paginated API output reads like one response: ``gh api --paginate`` writes its pages back to
+back (arrays ``[...][...]``, or objects ``{"total_count": .., "workflow_runs": [..]}{...}``)
+and ``--slurp`` writes one array of pages; :func:`join_pages` turns either into the single
+array or object that one unpaginated response would have been.
+
 A key that appears twice in one object is not resolved silently: the parse keeps a note of
 every mapping holding a repeated key (:attr:`Parsed.duplicates`) and the reader quarantines
 the record that contains it.
@@ -50,6 +55,14 @@ _YAML_NULL_TAG = "tag:yaml.org,2002:null"
 _YAML_MERGE_KEY = "<<"
 _LIBYAML_DEPTH_PROBLEM = "maximum nesting depth"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it is installed
+#: Keys under which paginated APIs put a page's records (kubectl, GitHub Actions, Jenkins,
+#: PagerDuty, Opsgenie, Jira, GitHub/GitLab Deployments saved as an object).
+PAGE_KEYS = frozenset(
+    {"items", "workflow_runs", "builds", "incidents", "data", "issues", "deployments"}
+)
+#: Keys that must agree between pages of one response (a List's kind names its items' kind).
+_PAGE_IDENTITY_KEYS = ("kind", "apiVersion")
+_JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
 class DocumentError(ValueError):
@@ -127,20 +140,24 @@ def parse_json(data: bytes, text: str, max_depth: int) -> Parsed:
         parsed.constants = True
         return name
 
+    decoder = json.JSONDecoder(
+        parse_int=str, parse_float=str, parse_constant=constant, object_pairs_hook=pairs_to_dict
+    )
     try:
-        parsed.value = json.loads(
-            text,
-            parse_int=str,
-            parse_float=str,
-            parse_constant=constant,
-            object_pairs_hook=pairs_to_dict,
-        )
+        parsed.value = decoder.decode(text)
     except json.JSONDecodeError as exc:
-        raise DocumentError(
-            "invalid_json",
-            f"line {exc.lineno}, column {exc.colno}: {exc.msg}",
-            several_values=exc.msg == "Extra data",
-        ) from None
+        if exc.msg != "Extra data":
+            raise DocumentError(
+                "invalid_json", f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from None
+        pages = join_pages(_decode_values(text, decoder))
+        if pages is None:  # not pages of one response: one JSON value per line, maybe
+            raise DocumentError(
+                "invalid_json",
+                f"line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                several_values=True,
+            ) from None
+        parsed.value = pages
     except RecursionError:
         # only reachable when limits.max_depth is set above what the interpreter can follow
         raise DocumentError("too_deep", _too_deep(max_depth)) from None
@@ -171,6 +188,68 @@ def _encodable(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return True
+
+
+def _decode_values(text: str, decoder: json.JSONDecoder) -> list[Any]:
+    """Every JSON value of ``text`` written back to back; empty if one of them is not JSON."""
+    values: list[Any] = []
+    index = _JSON_WHITESPACE.match(text, 0).end()
+    while index < len(text):
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except json.JSONDecodeError:
+            return []
+        values.append(value)
+        index = _JSON_WHITESPACE.match(text, index).end()
+    return values
+
+
+def _page_keys(value: Any) -> frozenset[str]:
+    if not isinstance(value, dict):
+        return frozenset()
+    return frozenset(key for key in PAGE_KEYS if isinstance(value.get(key), list))
+
+
+def join_pages(values: list[Any]) -> Any | None:
+    """The one response that paginated output stands for, or None if ``values`` are not pages.
+
+    Arrays join into one array. Objects are pages when each holds its records in a list under
+    the same :data:`PAGE_KEYS` and they agree on ``kind``/``apiVersion``: their lists join and
+    the first page's other fields stay (a later page's ``total_count`` says the same).
+    """
+    if not values:
+        return None
+    if all(isinstance(value, list) for value in values):
+        return [item for value in values for item in value]
+    keys = _page_keys(values[0])
+    identity = [tuple(v.get(k) for k in _PAGE_IDENTITY_KEYS) for v in values if isinstance(v, dict)]
+    if (
+        not keys
+        or len(identity) != len(values)
+        or any(_page_keys(value) != keys for value in values)
+        or len(set(identity)) != 1
+    ):
+        return None
+    joined = dict(values[0])
+    # every list the pages share joins (a saved ``statuses`` list beside ``deployments``)
+    shared = [k for k, v in joined.items() if isinstance(v, list)]
+    for key in shared:
+        joined[key] = [
+            item for value in values if isinstance(value.get(key), list) for item in value[key]
+        ]
+    return joined
+
+
+def unslurp(document: Any) -> Any:
+    """``gh api --paginate --slurp`` output (an array of pages) as the response it pages."""
+    if not isinstance(document, list) or not document:
+        return document
+    if all(isinstance(page, list) for page in document) or all(
+        _page_keys(page) for page in document
+    ):
+        joined = join_pages(document)
+        return document if joined is None else joined
+    return document
 
 
 # -- YAML ------------------------------------------------------------------------------------

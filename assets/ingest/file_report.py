@@ -38,6 +38,9 @@ class FileReport:
     accept_reason: str | None = None
     forgotten_at: dt.datetime | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    #: entries of a native export that are not records of the kind, by reason (pods of Jobs,
+    #: CI runs of workflows that do not deploy): not rows, but counted so none is lost unseen
+    records_skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:

@@ -157,7 +157,7 @@ def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetim
     row = asdict(report)
     row.pop("reasons")
     row["ingested_at"] = now
-    for column in ("contract_detail", "read_options"):
+    for column in ("contract_detail", "read_options", "records_skipped"):
         row[column] = json.dumps(row[column], default=str) if row[column] else None
     # a forgotten file's row is its audit trail: sending the bytes again adds a row
     conn.execute(

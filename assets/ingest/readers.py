@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from assets.ingest.documents import (
     parse_json,
     parse_yaml,
     repeated_keys,
+    unslurp,
 )
 from assets.ingest.kinds import Kind, kind_named
 from assets.settings import Limits, Settings
@@ -62,6 +64,8 @@ class ReadOptions:
     environment: str | None = None
     captured_at: str | None = None
     file_mtime: dt.datetime | None = None
+    #: filled by the adapters while reading: entries skipped as not records, by reason code
+    skipped: Counter[str] = field(default_factory=Counter)
 
 
 def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
@@ -286,6 +290,8 @@ def read_jsonl(path: Path, data: bytes, kind: Kind, options: ReadOptions) -> Rec
 def parse_document(path: Path, data: bytes, fmt: str, limits: Limits) -> Parsed:
     """Parse a whole JSON or YAML file (YAML with several documents gives a list).
 
+    Paginated JSON (pages back to back, or an array of pages) reads as one response.
+
     A file that cannot be parsed within ``limits`` raises :class:`UnreadableFile` naming the
     file and the reason code.
     """
@@ -297,7 +303,9 @@ def parse_document(path: Path, data: bytes, fmt: str, limits: Limits) -> Parsed:
         ) from None
     try:
         if fmt == "json":
-            return parse_json(data, text, limits.max_depth)
+            parsed = parse_json(data, text, limits.max_depth)
+            parsed.value = unslurp(parsed.value)  # ``gh api --slurp``: an array of pages
+            return parsed
         parsed = parse_yaml(text, limits)
     except DocumentError as exc:
         error = SeveralJsonValues if exc.several_values else UnreadableFile
@@ -339,7 +347,7 @@ def read_document(
     native = parse_native(document, kind.name, path, options)
     if native is not None:
         _refuse_repeated_keys(path, document, parsed)
-        return [
+        batches = [
             batch_from_records(
                 kind_named(kind_name),
                 enumerate(records, start=1),
@@ -349,6 +357,9 @@ def read_document(
             )
             for kind_name, (source, records) in native.items()
         ]
+        # what the export held besides records is reported once, with the asked-for kind
+        batches[0].records_skipped = dict(options.skipped)
+        return batches
     items = records_of(document)
     if items is None:
         raise UnreadableFile(

@@ -154,6 +154,7 @@ def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileRepo
     (unparsed,) = conn.execute("SELECT count(*) FROM parse_rejects").fetchone()
     report.rows_read = batch.records_read
     report.records_counted = batch.records_counted
+    report.records_skipped = dict(batch.records_skipped)
     report.rows_accepted = int(accepted)
     report.rows_rejected = int(rejected) + int(unparsed)
     report.rows_duplicate = int(duplicate)

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assets.sample.actions import split_runs, write_runs
 from assets.sample.catalogue import build_catalogue
 from assets.sample.clock import Clock
 from assets.sample.history import simulate_history
@@ -54,13 +55,21 @@ def last_sunday(today: dt.date) -> dt.date:
 
 
 def write_sample_organisation(
-    out_dir: Path, *, weeks: int = 104, seed: int = 7, scale: int = 1, end: dt.date
+    out_dir: Path,
+    *,
+    weeks: int = 104,
+    seed: int = 7,
+    scale: int = 1,
+    end: dt.date,
+    actions_runs: bool = False,
 ) -> SampleSummary:
     """Write ``weeks`` weeks of history ending on ``end`` into the inbox ``out_dir``.
 
     Creates ``deployments/``, ``incidents/`` and ``inventory/`` under ``out_dir`` and
     overwrites files of the same names; other files there are left alone. ``scale``
     multiplies the services and teams (for benchmarks). Inventory covers the last 16 weeks.
+    With ``actions_runs``, some staging deployments are written as GitHub Actions workflow
+    runs instead (:mod:`assets.sample.actions`; reading them needs its ``DEPLOY_WORKFLOWS``).
     """
     if weeks < MIN_WEEKS:
         raise ValueError(f"weeks must be at least {MIN_WEEKS} (got {weeks})")
@@ -71,9 +80,15 @@ def write_sample_organisation(
     services = build_catalogue(clock, seed, scale)
     history = simulate_history(services, clock, seed)
 
+    rows, run_files = history.deployments, []
+    if actions_runs:
+        referenced = {id(row[5]) for row in history.incidents if row[5] is not None}
+        rows, as_runs = split_runs(rows, referenced, seed)
+        run_files = write_runs(out_dir / "deployments", as_runs)
     deployment_files, deployment_defects = write_deployments(
-        out_dir / "deployments", history.deployments, clock, seed
+        out_dir / "deployments", rows, clock, seed
     )
+    deployment_files += run_files
     incident_files, incident_defects = write_incidents(
         out_dir / "incidents", history.incidents, seed
     )

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS raw.ingested_files (
     read_options    JSON,                      -- format, environment, captured_at as given
     accepted_at     TIMESTAMPTZ,               -- accepted: when, and the person's reason
     accept_reason   VARCHAR,
-    forgotten_at    TIMESTAMPTZ
+    forgotten_at    TIMESTAMPTZ,
+    records_skipped JSON                       -- entries of an export that are not records, by reason
 );
 
 -- columns added after the first release: warehouses written before them gain them here
@@ -36,6 +37,7 @@ ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS read_options JSON;
 ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS accepted_at TIMESTAMPTZ;
 ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS accept_reason VARCHAR;
 ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS forgotten_at TIMESTAMPTZ;
+ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS records_skipped JSON;
 
 CREATE TABLE IF NOT EXISTS quarantine.rejected_rows (
     file_sha256   VARCHAR NOT NULL,

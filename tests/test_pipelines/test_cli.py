@@ -85,3 +85,16 @@ def test_a_closed_pipe_ends_quietly(workspace):
     )
     assert result.stdout.startswith("warehouse")
     assert "BrokenPipeError" not in result.stderr
+
+
+def test_ingest_summary_says_what_an_export_held_besides_records(workspace, capsys):
+    pods = (
+        Path(__file__).resolve().parents[1] / "fixtures" / "native" / "kubectl_pods_with_jobs.json"
+    )
+    assert main(["ingest", str(pods), "--kind", "inventory", "--no-contract-check"]) == 0
+    out = capsys.readouterr().out
+    # two services; three pods of Jobs/CronJobs skipped, and said so
+    assert (
+        "read 2, accepted 2, rejected 0, duplicate 0; new 2, updated 0; skipped 3 (job_pod 3)"
+        in out
+    )

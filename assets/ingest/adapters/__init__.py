@@ -1,9 +1,11 @@
-"""Native exports (kubectl, helm, Argo CD, GitHub, GitLab, and the incident tools PagerDuty,
-Opsgenie, Jira and GitLab incidents) turned into canonical records; ``json_map`` for the rest.
+"""Native exports (kubectl, helm, Argo CD, Flux, GitHub, GitHub Actions, GitLab, Jenkins, and the
+incident tools PagerDuty, Opsgenie, Jira and GitLab incidents) turned into canonical records;
+``json_map`` for the rest.
 
 Detection is conservative: a document is native only when its first object carries keys
 that only that tool writes, and never when it carries a canonical identity field, so a list of
-canonical records is always read as records. Each format's rules are in its module.
+canonical records is always read as records. Each format's rules are in its module. A document
+that is an object list of no known format fails naming every format tried.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from assets.ingest.adapters import (
     argocd,
+    flux,
     github,
+    github_actions,
     gitlab,
     gitlab_incidents,
     helm,
+    jenkins,
     jira,
     json_map,
     kubectl,
@@ -37,10 +42,13 @@ NativeBatches = dict[str, tuple[str, list[dict[str, Any]]]]
 # apiVersion/kind layout, and kubectl objects before the loosely keyed API formats.
 _DETECTORS: tuple[tuple[str, Callable[[Mapping[str, Any]], bool]], ...] = (
     (argocd.SOURCE, argocd.is_argocd_application),
+    (flux.SOURCE, flux.is_flux_object),
     (kubectl.SOURCE, kubectl.is_kubectl_object),
     (helm.SOURCE, helm.is_helm_release),
     (github.SOURCE, github.is_github_deployment),
     (gitlab.SOURCE, gitlab.is_gitlab_deployment),
+    (github_actions.SOURCE, github_actions.is_workflow_run),
+    (jenkins.SOURCE, jenkins.is_jenkins_build),
 )
 _KINDS = {
     kubectl.SOURCE: ("inventory",),
@@ -48,6 +56,9 @@ _KINDS = {
     argocd.SOURCE: ("inventory", "deployments"),
     github.SOURCE: ("deployments",),
     gitlab.SOURCE: ("deployments",),
+    flux.SOURCE: ("inventory",),
+    github_actions.SOURCE: ("deployments",),
+    jenkins.SOURCE: ("deployments",),
 }
 _DESCRIPTIONS = {
     kubectl.SOURCE: "kubectl output",
@@ -55,8 +66,17 @@ _DESCRIPTIONS = {
     argocd.SOURCE: "an Argo CD application list",
     github.SOURCE: "a GitHub Deployments export",
     gitlab.SOURCE: "a GitLab Deployments export",
+    flux.SOURCE: "Flux HelmRelease/Kustomization objects",
+    github_actions.SOURCE: "GitHub Actions workflow runs",
+    jenkins.SOURCE: "a Jenkins job export",
 }
-_CONTAINER_KEYS = ("items", "deployments")
+_PARSERS: dict[str, Callable[[Any, Path, ReadOptions], list[dict[str, Any]]]] = {
+    flux.SOURCE: flux.parse_flux_objects,
+    github_actions.SOURCE: github_actions.parse_workflow_runs,
+    jenkins.SOURCE: jenkins.parse_jenkins_builds,
+}
+_CONTAINER_KEYS = ("items", "deployments", "workflow_runs", "builds")
+
 
 IncidentParser = Callable[[Any, Path, "ReadOptions"], list[dict[str, Any]]]
 # Incident tools, recognised by the response that wraps their records (or by a record).
@@ -131,8 +151,12 @@ def _detect_tool(document: Any) -> str | None:
         # a Kubernetes list is kubectl output even when empty or when items omit their kind
         if document.get("kind") == "ApplicationList":
             return argocd.SOURCE
+        if flux.is_flux_list(document):
+            return flux.SOURCE
         first = _first_object(document["items"])
         return argocd.SOURCE if first and argocd.is_argocd_application(first) else kubectl.SOURCE
+    if jenkins.is_jenkins_job(document):
+        return jenkins.SOURCE
     for key in _CONTAINER_KEYS:
         if isinstance(document.get(key), list):
             return _detect_object(_first_object(document[key]))
@@ -169,6 +193,8 @@ def parse_native(
         found = {"inventory": kubectl.parse_kubectl_objects(document, path, options)}
     elif source == helm.SOURCE:
         found = {"inventory": helm.parse_helm_list(document, path, options)}
+    elif source in _PARSERS:
+        found = {kinds[0]: _PARSERS[source](document, path, options)}
     elif source == github.SOURCE:
         found = {"deployments": github.parse_github_deployments(document, path, options)}
     else:

@@ -10,10 +10,16 @@ Each Application gives one inventory record and one deployment per ``status.hist
 * **service**: label ``app.kubernetes.io/name``, else the name without the matched prefix, else
   the Helm ``releaseName`` (what ``helm list`` and ``kubectl`` call the same service; fleets
   often name applications ``<cluster>-<service>``), else the application name.
-* **version**: ``spec.source.targetRevision`` when it is a release tag of a git source (not a
+* **version** (``argocd.version_from: image``, the default): when Argo CD reports images
+  (``status.summary.images``), the tag of the application's main image (chosen as below): with
+  Argo CD Image Updater the image tag is what was deployed, while the target revision stays
+  the config repository's branch or commit. Otherwise, and always with ``version_from:
+  revision``: ``spec.source.targetRevision`` when it is a release tag of a git source (not a
   branch such as ``master`` or ``feature/x``; a Helm-repository source's targetRevision is the
   chart version), else the Helm parameter ``image.tag``, else the tag of the application's
   image, else the chart version, else the synced commit (12 characters).
+* An application with no sync history and no images (health ``Missing``: never deployed)
+  runs nothing, so it has no inventory row; it is counted as skipped ``never_deployed``.
 * **image**: from ``status.summary.images``, which lists every image the application's live
   resources use, including old ReplicaSets' tags. The image is chosen deterministically:
   among images whose repository name matches the service, release or application name (all
@@ -63,6 +69,7 @@ SOURCE = "argocd"
 NAME_LABEL = "app.kubernetes.io/name"
 IMAGE_TAG_PARAMETERS = ("image.tag", "global.image.tag")
 _SUCCEEDED = "succeeded"
+NEVER_DEPLOYED = "never_deployed"
 
 
 def is_argocd_application(obj: Mapping[str, Any]) -> bool:
@@ -101,7 +108,14 @@ def parse_argocd_applications(
             inventory.append(record)
             continue
         identity = _identify(app, options)
-        inventory.append(_inventory_record(app, identity, captured_at))
+        status = as_mapping(app.get("status"))
+        images = as_list(as_mapping(status.get("summary")).get("images"))
+        if not as_list(status.get("history")) and not images:
+            options.skipped[NEVER_DEPLOYED] += 1  # nothing runs: no version to record
+            continue
+        inventory.append(
+            _inventory_record(app, identity, captured_at, options.settings.argocd.version_from)
+        )
         deployments.extend(_history_records(app, identity))
     return inventory, deployments
 
@@ -210,7 +224,10 @@ def _choose_image(
 
 
 def _inventory_record(
-    app: Mapping[str, Any], identity: dict[str, Any], captured_at: str | None
+    app: Mapping[str, Any],
+    identity: dict[str, Any],
+    captured_at: str | None,
+    version_from: str = "image",
 ) -> dict[str, Any]:
     spec, status = as_mapping(app.get("spec")), as_mapping(app.get("status"))
     source = _primary_source(spec)
@@ -220,6 +237,8 @@ def _inventory_record(
     images = [(text, image) for text in listed if text and (image := image_of(text)) is not None]
     version = _source_version(source)
     chosen = _choose_image(images, version, identity["names"])
+    if version_from == "image" and chosen is not None:
+        version = version_of_image(chosen[1])
     if version is None and chosen is not None:
         version = version_of_image(chosen[1])
     if version is None and chart:

@@ -20,6 +20,12 @@ a single object, or YAML with several such documents.
   (``valueFrom`` vars are skipped: their values live in Secrets and ConfigMaps, not here).
 * **dependencies**: every other container and init container, ``{container name: version}``.
 
+Pods of Jobs and CronJobs are runs of a task, not services (each run would otherwise add a
+"service" named after the run): a pod owned by a ``Job``/``CronJob``, labelled
+``batch.kubernetes.io/job-name`` or ``job-name``, or named like a CronJob's run
+(``<name>-<8+ digit schedule time>[-<5 characters>]``) without a Deployment-style
+``pod-template-hash``, is skipped and counted as ``job_pod``.
+
 Objects of other kinds (Services, ConfigMaps in ``kubectl get all``) are not inventory and are
 ignored. A Pod or ReplicaSet whose owning workload is in the same export is represented by that
 owner, and a Deployment's scaled-to-zero ReplicaSets are old revisions kept for rollback, so
@@ -58,6 +64,12 @@ _POD_APP_LABEL = "app"
 _TEMPLATE_HASH_LABEL = "pod-template-hash"
 _IMAGE_ID_SCHEME = re.compile(r"^[a-z-]+://")
 _IMAGE_ID_ONLY = re.compile(r"^sha256:[0-9a-f]{64}$")
+JOB_OWNER_KINDS = frozenset({"Job", "CronJob"})
+JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
+SKIPPED_JOB_POD = "job_pod"
+# a CronJob names each Job ``<cronjob>-<scheduled time in minutes>`` and the Job names its pod
+# ``<job>-<5 random characters>``
+_CRONJOB_RUN_NAME = re.compile(r"-\d{8,}(-[a-z0-9]{5})?$")
 
 
 def is_kubectl_object(obj: Mapping[str, Any]) -> bool:
@@ -119,6 +131,8 @@ def parse_kubectl_objects(document: Any, path: Path, options: ReadOptions) -> li
             record["captured_at"] = captured_at
             record["kubernetes"] = {"item": obj}
             records.append(record)
+        elif kind == "Pod" and is_job_pod(obj):
+            options.skipped[SKIPPED_JOB_POD] += 1
         elif kind in WORKLOAD_KINDS or kind is None:
             # an object without a kind is read as a workload: if it is not one, its missing
             # fields get it rejected with reasons instead of it vanishing
@@ -133,6 +147,21 @@ def parse_kubectl_objects(document: Any, path: Path, options: ReadOptions) -> li
             f" ({', '.join(sorted(WORKLOAD_KINDS))}); found {found}"
         )
     return records
+
+
+def is_job_pod(obj: Mapping[str, Any]) -> bool:
+    """Whether a pod is a run of a Job or CronJob (see the module docstring)."""
+    metadata = _metadata(obj)
+    owners = [as_mapping(owner) for owner in as_list(metadata.get("ownerReferences"))]
+    if any(owner.get("kind") in JOB_OWNER_KINDS for owner in owners):
+        return True
+    labels = as_mapping(metadata.get("labels"))
+    if any(as_text(labels.get(label)) for label in JOB_NAME_LABELS):
+        return True
+    name = as_text(metadata.get("name")) or ""
+    return (
+        not owners and _TEMPLATE_HASH_LABEL not in labels and bool(_CRONJOB_RUN_NAME.search(name))
+    )
 
 
 def _metadata(obj: Any) -> Mapping[str, Any]:

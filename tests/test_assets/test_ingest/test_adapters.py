@@ -302,14 +302,16 @@ ARGOCD_INVENTORY = {
     ),
     "redisinsight": ("1.14.0", "redislabs/redisinsight:1.14.0"),
     "kubernetes-replicator": ("v2.9.2", "quay.io/mittwald/kubernetes-replicator:v2.9.2"),
-    "platform-common-php": ("0.0.19", None),
-    "zuora-migrator": ("latest", None),
 }
+# no sync history and no images: zuora-migrator (health Missing) was never deployed, and
+# platform-common-php runs only a finished Job; neither runs a service to record
 
 
 def test_argocd_inventory_versions_and_images() -> None:
-    result = parse(ARGOCD)
+    options = ReadOptions(parse_settings({}), file_mtime=MTIME)
+    result = parse_native(read(ARGOCD), "inventory", ARGOCD, options)
     assert result is not None
+    assert options.skipped == {"never_deployed": 2}
     assert list(result) == ["inventory", "deployments"]
     source, rows = result["inventory"]
     assert source == "argocd"
@@ -322,7 +324,7 @@ def test_argocd_inventory_versions_and_images() -> None:
     assert apps["redisinsight"]["dependencies"] == {"busybox": "latest"}
     # five tags of its own image are old ReplicaSets, not dependencies
     assert apps["elementor-ai-api"]["dependencies"] == {}
-    assert apps["platform-common-php"]["config"]["helm.wordpress_storage"] == "10.98.52.114"
+    assert apps["cloud-api"]["config"]["helm.clean_el_env"] == "prod"
     assert apps["cloud-api"]["argocd"]["application"] == "prod-control-elementor-cloud-api"
 
 
@@ -616,9 +618,9 @@ def test_ingest_kubectl_edge_cases_quarantines_the_empty_deployment(tmp_path: Pa
 
 def test_ingest_argocd_end_to_end_fills_both_tables(tmp_path: Path) -> None:
     conn, reports = _ingest(tmp_path, ARGOCD, "inventory")
-    assert [(r.kind, r.rows_accepted, r.reconciles()) for r in reports] == [
-        ("inventory", 10, True),
-        ("deployments", 37, True),
+    assert [(r.kind, r.rows_accepted, r.reconciles(), r.records_skipped) for r in reports] == [
+        ("inventory", 8, True, {"never_deployed": 2}),
+        ("deployments", 37, True, {}),
     ]
     inventory = conn.execute(
         "SELECT service, version, image_digest FROM staging.inventory ORDER BY service"
@@ -633,7 +635,14 @@ def test_ingest_argocd_end_to_end_fills_both_tables(tmp_path: Path) -> None:
         " WHERE service = 'elementor-ai-api' ORDER BY started_at DESC LIMIT 1"
     ).fetchone()
     assert latest == ("argocd:prod-platform-elementor-ai-api:356", "0.0.809", "succeeded", 2.0)
-    assert _reconciled(conn) == [("deployments", 37, 37, 0, 0), ("inventory", 10, 10, 0, 0)]
+    assert _reconciled(conn) == [("deployments", 37, 37, 0, 0), ("inventory", 8, 8, 0, 0)]
+    skipped = conn.execute(
+        "SELECT kind, records_skipped FROM raw.ingested_files ORDER BY kind"
+    ).fetchall()
+    assert [(kind, json.loads(note) if note else None) for kind, note in skipped] == [
+        ("deployments", None),
+        ("inventory", {"never_deployed": 2}),
+    ]
 
 
 def test_ingest_github_rejects_the_unfinished_deployment(tmp_path: Path) -> None:

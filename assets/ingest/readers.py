@@ -29,6 +29,7 @@ from assets.ingest.batches import (
     UnreadableFile,
     canonical_name,
 )
+from assets.ingest.calendar_reader import read_ics
 from assets.ingest.csv_reader import CsvBatch
 from assets.ingest.documents import (
     DocumentError,
@@ -42,7 +43,7 @@ from assets.settings import Limits, Settings
 
 __all__ = ["ReadOptions", "RecordBatch", "UnreadableFile", "detect_format", "read_file"]
 
-FORMATS = ("csv", "jsonl", "json", "yaml")
+FORMATS = ("csv", "jsonl", "json", "yaml", "ics")
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "csv",
@@ -51,6 +52,8 @@ EXTENSIONS = {
     ".json": "json",
     ".yaml": "yaml",
     ".yml": "yaml",
+    ".ics": "ics",
+    ".ical": "ics",
 }
 
 
@@ -76,6 +79,8 @@ def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"{", b"["):
         return "json"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper() == b"BEGIN:VCALENDAR":
+        return "ics"
     return "csv"
 
 
@@ -294,7 +299,7 @@ def records_of(document: Any) -> list[Any] | None:
     if isinstance(document, list):
         return document
     if isinstance(document, dict):
-        for key in ("items", "records", "deployments", "incidents", "inventory", "data"):
+        for key in ("items", "records", "deployments", "incidents", "inventory", "events", "data"):
             if isinstance(document.get(key), list):
                 return document[key]
         return [document]
@@ -399,6 +404,8 @@ def read_file(
             CsvBatch.open(path, head, kind, options.settings.column_map, options.settings.limits)
         ]
     data = path.read_bytes()
+    if fmt == "ics":
+        return [read_ics(path, data, kind, options.settings)]
     if fmt == "jsonl":
         return [read_jsonl(path, data, kind, options)]
     try:

@@ -429,8 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = verbs.add_parser("ingest", help="load files or folders into the warehouse")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
-    ingest.add_argument("--kind", choices=["deployments", "incidents", "inventory"])
-    ingest.add_argument("--format", choices=["csv", "jsonl", "json", "yaml"])
+    ingest.add_argument("--kind", choices=["deployments", "incidents", "inventory", "calendar"])
+    ingest.add_argument("--format", choices=["csv", "jsonl", "json", "yaml", "ics"])
     ingest.add_argument("--environment", help="environment of an inventory export")
     ingest.add_argument(
         "--captured-at",

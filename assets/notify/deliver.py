@@ -119,3 +119,24 @@ def notify_week(
     year, number, _ = week.isocalendar()
     record(conn, deliveries, event, f"{year}-W{number:02d}")
     return deliveries
+
+
+def drift_past_sla(conn: duckdb.DuckDBPyConnection, settings: Settings, week: dt.date) -> int:
+    """How many services drift unexpectedly past their SLA as of ``week``."""
+    items = conn.execute(
+        read_sql(sql_file(Path(__file__), "act_on")),
+        {"week": week, "sla_hours": settings.drift.promotion_sla_hours},
+    ).fetchall()
+    return sum(topic == "drift_past_sla" for topic, _, _ in items)
+
+
+def notify_after_run(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, week: dt.date
+) -> list[Delivery]:
+    """After a weekly run: the weekly message, else (``weekly`` not in ``notify.on``) a drift
+    message when unexpected drift is past its SLA."""
+    if "weekly" in settings.notify.on:
+        return notify_week(conn, settings, week, "weekly")
+    if drift_past_sla(conn, settings, week):
+        return notify_week(conn, settings, week, "drift_past_sla")
+    return []

@@ -190,3 +190,25 @@ def test_nothing_is_sent_for_an_event_not_asked_for(warehouse, make_settings, we
     )
     assert notify_week(warehouse, settings, WEEK, event="held_file") == []
     assert webhook.received == [] and notifications(warehouse) == []
+
+
+def test_notify_verb_reports_a_failed_delivery_and_status_shows_it(tmp_path, webhook, capsys):
+    from assets.warehouse import connect
+    from pipelines.cli import main
+
+    webhook.status = 500
+    config = tmp_path / "release-health.yaml"
+    config.write_text(
+        f"warehouse: {tmp_path / 'w.duckdb'}\n"
+        f"notify: {{urls: ['json://127.0.0.1:{webhook.server_port}/hook']}}\n",
+        encoding="utf-8",
+    )
+    conn = connect(tmp_path / "w.duckdb")
+    seed_marts(conn)
+    conn.close()
+    assert main(["--config", str(config), "notify", "--week", "2024-W11"]) == 1
+    assert "failed" in capsys.readouterr().out
+    assert len(webhook.received) == 1
+    assert main(["--config", str(config), "status"]) == 0
+    shown = capsys.readouterr().out
+    assert "notification" in shown and "manual 2024-W11" in shown and "FAILED" in shown

@@ -369,6 +369,52 @@ class JsonMap(_Section):
         return self
 
 
+class Calendar(_Section):
+    """How release-calendar events are classified and how far recurring ones expand."""
+
+    #: a category (or a word of the summary) naming a change freeze
+    freeze_categories: list[str] = Field(default_factory=lambda: ["FREEZE"])
+    #: a category (or a word of the summary) naming a planned release
+    release_categories: list[str] = Field(default_factory=lambda: ["RELEASE"])
+    #: how far ahead of now events are accepted and recurring events expand
+    horizon_days: int = Field(default=400, ge=1, le=3660)
+    #: occurrences one file may expand to; past this the file fails ``too_many_occurrences``
+    max_occurrences: int = Field(default=20_000, ge=1)
+    #: a planned release shipped up to this long before its start or after its end is on time
+    release_tolerance_hours: float = Field(default=24, ge=0)
+
+    @field_validator("release_tolerance_hours", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("freeze_categories", "release_categories")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [name.strip().upper() for name in value if name.strip()]
+
+
+NOTIFY_EVENTS = ("weekly", "held_file", "drift_past_sla")
+
+
+class Notify(_Section):
+    """Where notifications go (apprise URLs) and on which events."""
+
+    urls: list[str] = Field(default_factory=list)
+    #: the published reports' base URL; the message links ``<base>/<YYYY>-W<ww>/index.html``
+    report_base_url: str | None = None
+    on: list[Literal["weekly", "held_file", "drift_past_sla"]] = Field(
+        default_factory=lambda: list(NOTIFY_EVENTS)
+    )
+    #: seconds one destination may take before its delivery counts as failed
+    timeout_seconds: float = Field(default=10, gt=0, le=300)
+
+    @field_validator("timeout_seconds", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Settings(_Section):
     """Validated configuration. Paths are resolved against the config file's folder."""
 
@@ -391,6 +437,8 @@ class Settings(_Section):
     contracts: Contracts = Contracts()
     limits: Limits = Limits()
     collectors: Collectors = Collectors()
+    calendar: Calendar = Calendar()
+    notify: Notify = Notify()
     #: how long a command waits for another process that holds the warehouse
     warehouse_wait_seconds: float = Field(default=60, ge=0)
     column_map: dict[str, str] = Field(default_factory=dict)

@@ -25,7 +25,7 @@ from assets.ingest.loader import INPUT_SUFFIXES
 from assets.settings import Settings
 from assets.warehouse import WarehouseBusy, open_warehouse
 
-INBOX_KINDS = ("deployments", "incidents", "inventory")
+INBOX_KINDS = ("deployments", "incidents", "inventory", "calendar")
 SENSOR_INTERVAL_SECONDS = 60
 HASH_CHUNK_BYTES = 1_048_576
 #: run keys are this many hex digits of a SHA-256

@@ -422,6 +422,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     with open_warehouse(settings, read_only=True) as conn:
         rows = conn.execute(read_sql(sql_file(__file__, "status"))).fetchall()
         held = held_files(conn)
+        notified = conn.execute(
+            "SELECT sent_at, event, week, destination, ok, error FROM raw.notifications"
+            " ORDER BY sent_at DESC, destination LIMIT $n",
+            {"n": STATUS_NOTIFICATIONS},
+        ).fetchall()
     _say(f"warehouse  {path}", sys.stdout)
     for label, value in rows:
         _say(f"{label:24} {value}", sys.stdout)
@@ -429,7 +434,35 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         _say(f"  held: {row.path}: {row.error}", sys.stdout)
     reports = sorted(settings.reports_path.glob("*-W*/index.html"))
     _say(f"{'last report':24} {reports[-1] if reports else 'none yet'}", sys.stdout)
+    for sent_at, event, week, destination, ok, error in notified:
+        outcome = "sent" if ok else f"FAILED: {error}"
+        when = f"{sent_at:%Y-%m-%d %H:%M}"
+        _say(f"  notification {when} {event} {week or ''} to {destination}: {outcome}", sys.stdout)
     return EXIT_OK
+
+
+#: notification deliveries listed by ``status`` (the latest first)
+STATUS_NOTIFICATIONS = 5
+
+
+def cmd_notify(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.notify.deliver import notify_week
+    from assets.reporting.build import default_report_week
+    from assets.warehouse import open_warehouse
+
+    if not settings.notify.urls:
+        raise UsageError("notify.urls is empty in the config: there is nowhere to send to")
+    if not settings.warehouse_path.exists():
+        raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
+    with open_warehouse(settings) as conn:
+        week = args.week or default_report_week(conn, settings, dt.date.today())
+        if week is None:
+            raise DataProblem("the warehouse holds no production deployments yet")
+        deliveries = notify_week(conn, settings, week, "manual")
+    for delivery in deliveries:
+        outcome = "sent" if delivery.ok else f"failed: {delivery.error}"
+        _say(f"{delivery.destination}: {outcome}", sys.stdout)
+    return EXIT_OK if all(d.ok for d in deliveries) else EXIT_DATA
 
 
 def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
@@ -526,8 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = verbs.add_parser("ingest", help="load files or folders into the warehouse")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
-    ingest.add_argument("--kind", choices=["deployments", "incidents", "inventory"])
-    ingest.add_argument("--format", choices=["csv", "jsonl", "json", "yaml"])
+    ingest.add_argument("--kind", choices=["deployments", "incidents", "inventory", "calendar"])
+    ingest.add_argument("--format", choices=["csv", "jsonl", "json", "yaml", "ics"])
     ingest.add_argument("--environment", help="environment of an inventory export")
     ingest.add_argument(
         "--captured-at",
@@ -583,6 +616,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = verbs.add_parser("status", help="summarise the warehouse")
     status.set_defaults(handler=cmd_status)
+
+    notify = verbs.add_parser("notify", help="send the week's notification to notify.urls")
+    notify.add_argument("--week", type=iso_week_flag, help="YYYY-Www (default: last complete week)")
+    notify.set_defaults(handler=cmd_notify)
 
     sample = verbs.add_parser("sample-data", help="write sample input files only")
     sample.add_argument("--out", required=True, help="folder to write into (an inbox)")

@@ -12,6 +12,7 @@ import warnings
 
 import dagster as dg
 
+from assets.calendar.assets import build_calendar_assets
 from assets.delivery.assets import OUTCOMES, build_delivery_assets
 from assets.drift.assets import DRIFT_SPECS, drift_marts
 from assets.ingest.assets import staging_assets
@@ -32,7 +33,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """All definitions for one configuration."""
     weeks = weekly_partitions(settings)
     delivery = build_delivery_assets(weeks, settings.metrics.trailing_weeks)
-    weekly_marts = [a.key for a in delivery if a.partitions_def is not None]
+    calendar = build_calendar_assets(weeks)
+    weekly_marts = [a.key for a in [*delivery, *calendar] if a.partitions_def is not None]
     reporting = build_reporting_assets(weeks, [*weekly_marts, *(s.key for s in DRIFT_SPECS)])
     refresh = dg.AssetSelection.groups("ingest", "drift") | dg.AssetSelection.assets(OUTCOMES)
     ingest_job, weekly_job = (
@@ -50,7 +52,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         ),
     )
     return dg.Definitions(
-        assets=[*staging_assets, *delivery, drift_marts, *reporting],
+        assets=[*staging_assets, *delivery, *calendar, drift_marts, *reporting],
         jobs=[ingest_job, weekly_job],
         schedules=[build_weekly_report_schedule(weekly_job, settings.timezone)],
         sensors=[build_inbox_sensor(settings, ingest_job, weekly_job)],

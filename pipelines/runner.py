@@ -138,6 +138,26 @@ def _loaded_summary(settings: Settings, since: dt.datetime) -> str:
     )
 
 
+def _notify(settings: Settings, week: dt.date, event: str, log: Log) -> None:
+    """Send the notifications a run calls for; a failure is logged, never raised."""
+    from assets.notify.deliver import notify_after_run, notify_week
+
+    if not settings.notify.urls:
+        return
+    try:
+        with open_warehouse(settings) as conn:
+            if event == "after_run":
+                deliveries = notify_after_run(conn, settings, week)
+            else:
+                deliveries = notify_week(conn, settings, week, event)
+    except Exception as exc:
+        log(f"notification for {iso_week(week)} not sent: {exc}")
+        return
+    for delivery in deliveries:
+        if not delivery.ok:
+            log(f"notification to {delivery.destination} failed: {delivery.error}")
+
+
 def run_pipeline(
     settings: Settings,
     *,
@@ -162,7 +182,10 @@ def run_pipeline(
         instance=instance, raise_on_error=False, run_config=QUIET
     )
     if not result.success:
-        return RunOutcome(False, problems=_file_problems(settings, started) or _problems(result))
+        problems = _file_problems(settings, started)
+        if any(problem.startswith("held: ") for problem in problems):
+            _notify(settings, week or dt.date.today(), "held_file", log)
+        return RunOutcome(False, problems=problems or _problems(result))
     log(_loaded_summary(settings, started))
     weeks, report_week = weeks_to_rebuild(
         settings, week=week, backfill=backfill, today=today or dt.date.today(), log=log
@@ -182,6 +205,7 @@ def run_pipeline(
     )
     if not result.success:
         return RunOutcome(False, weeks=weeks, problems=_problems(result))
+    _notify(settings, report_week or weeks.last, "after_run", log)
     reports_dir = settings.reports_path
     reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks]
     if report_week is not None:

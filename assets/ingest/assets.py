@@ -12,6 +12,7 @@ import duckdb
 
 from assets.ingest.contract import validate_batches
 from assets.ingest.file_states import held_files
+from assets.ingest.kinds import kind_named
 from assets.ingest.loader import FileReport, ingest_inbox
 from assets.settings import Settings
 from assets.warehouse import Warehouse
@@ -25,6 +26,9 @@ _DESCRIPTIONS = {
     "per deployment_id.",
     "incidents": "Incident log rows (DESIGN 3.2) from the inbox's incidents/ folder; "
     "attributed_deployment_id is filled by staging/deployment_outcomes.",
+    "calendar": "Release-calendar events (staging.calendar_events) from the inbox's calendar/ "
+    "folder, iCalendar or YAML: freezes, planned releases and maintenance, one row per "
+    "occurrence of a recurring event.",
     "inventory": "Environment inventory snapshots (DESIGN 3.3) from the inbox's inventory/ "
     "folder: canonical files and kubectl, helm and Argo CD exports.",
 }
@@ -91,8 +95,8 @@ def _reconciliation_result(conn: duckdb.DuckDBPyConnection, kind: str) -> dg.Ass
 
 def _preview(conn: duckdb.DuckDBPyConnection, kind: str) -> str:
     frame = conn.execute(
-        f"SELECT * EXCLUDE (extra, row_hash) FROM staging.{kind} ORDER BY loaded_at DESC LIMIT "
-        f"{PREVIEW_ROWS}"
+        f"SELECT * EXCLUDE (extra, row_hash) FROM {kind_named(kind).table}"
+        f" ORDER BY loaded_at DESC LIMIT {PREVIEW_ROWS}"
     ).to_arrow_table()
     header = "| " + " | ".join(frame.column_names) + " |"
     rule = "|" + "---|" * frame.num_columns
@@ -131,7 +135,7 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
                     f"{report.rows_accepted}, rejected {report.rows_rejected}"
                     + (f" ({report.error})" if report.error else "")
                 )
-            (rows,) = conn.execute(f"SELECT count(*) FROM staging.{kind}").fetchone()
+            (rows,) = conn.execute(f"SELECT count(*) FROM {kind_named(kind).table}").fetchone()
             reasons: Counter[str] = Counter()
             for report in reports:
                 reasons.update(report.reasons)
@@ -156,4 +160,6 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
     return staging_table
 
 
-staging_assets = [build_staging_asset(kind) for kind in ("deployments", "incidents", "inventory")]
+staging_assets = [
+    build_staging_asset(kind) for kind in ("deployments", "incidents", "inventory", "calendar")
+]

@@ -27,14 +27,17 @@ def contract_parameters(settings: Settings, now: dt.datetime) -> dict[str, Any]:
     """The suite parameters' values at ``now``: the window a timestamp must fall in.
 
     ``min_timestamp`` is ``contracts.min_timestamp``; ``max_timestamp`` is ``now`` plus
-    ``contracts.max_future_hours``. The SQL verdict and GX bind these same values. The clock is
-    read to the minute, so the files of one ingest run share their parameters and so one GX
-    call per kind.
+    ``contracts.max_future_hours``; ``max_planned_timestamp`` (release-calendar events) is
+    ``now`` plus ``calendar.horizon_days``. The SQL verdict and GX bind these same values. The
+    clock is read to the minute, so the files of one ingest run share their parameters and so
+    one GX call per kind.
     """
     minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
     return {
         "min_timestamp": settings.contracts.min_timestamp_utc,
         "max_timestamp": minute + dt.timedelta(hours=settings.contracts.max_future_hours),
+        # the release calendar plans ahead: its events may lie up to calendar.horizon_days out
+        "max_planned_timestamp": minute + dt.timedelta(days=settings.calendar.horizon_days),
     }
 
 

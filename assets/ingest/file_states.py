@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.file_report import FileReport
-from assets.ingest.kinds import kind_named
+from assets.ingest.kinds import KINDS, kind_named
 from assets.ingest.loader import ContractValidator, hash_file, ingest_paths
 from assets.settings import Settings
 
@@ -99,9 +99,9 @@ def forget_file(
     try:
         for row in rows:
             params = {"sha": row.file_sha256}
-            if row.kind in {"deployments", "incidents", "inventory"}:
+            if row.kind in KINDS:
                 kind = kind_named(row.kind)
-                table = f"staging.{kind.name}"
+                table = kind.table
                 if kind.name != "inventory":
                     # the weeks its rows were in must be rebuilt without them
                     conn.execute(

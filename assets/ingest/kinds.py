@@ -1,4 +1,4 @@
-"""The three input kinds and their canonical fields (DESIGN section 3).
+"""The input kinds and their canonical fields (DESIGN section 3).
 
 What a field must satisfy lives in the kind's data contract (``data_contracts/suites``); this
 module only names the fields, so readers know which columns are canonical and which are
@@ -22,6 +22,13 @@ class Kind:
     #: fields that hold maps (inventory ``config`` and ``dependencies``): flat CSV columns
     #: ``<prefix><key>`` are gathered into them
     map_fields: tuple[tuple[str, str], ...] = ()
+    #: the staging table's name where it differs from the kind's
+    table_name: str = ""
+
+    @property
+    def table(self) -> str:
+        """The staging table this kind's records land in (schema-qualified)."""
+        return f"staging.{self.table_name or self.name}"
 
     @cached_property
     def suite(self) -> Suite:
@@ -84,7 +91,22 @@ INVENTORY = Kind(
     ),
     map_fields=(("config", "config."), ("dependencies", "dep.")),
 )
-KINDS = {kind.name: kind for kind in (DEPLOYMENTS, INCIDENTS, INVENTORY)}
+CALENDAR = Kind(
+    name="calendar",
+    event_column="starts_at",
+    table_name="calendar_events",
+    fields=(
+        "event_id",
+        "kind",
+        "summary",
+        "categories",
+        "starts_at",
+        "ends_at",
+        "services",
+        "versions",
+    ),
+)
+KINDS = {kind.name: kind for kind in (DEPLOYMENTS, INCIDENTS, INVENTORY, CALENDAR)}
 
 #: Deployment status aliases (DESIGN 3.1); fixed vocabulary, not configuration.
 STATUS_ALIASES = {

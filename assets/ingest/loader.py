@@ -98,12 +98,15 @@ def infer_kind(path: Path) -> Kind:
     for part in reversed(path.parent.parts):
         if part.lower() in KINDS:
             return KINDS[part.lower()]
+    if EXTENSIONS.get(path.suffix.lower()) == "ics":  # iCalendar holds events, nothing else
+        return KINDS["calendar"]
     stem = path.stem.lower()
     for name, kind in KINDS.items():
         if name in stem or name.rstrip("s") in stem:
             return kind
     raise ValueError(
-        f"{path}: cannot tell whether it holds deployments, incidents or inventory;"
+        f"{path}: cannot tell whether it holds deployments, incidents, inventory or calendar"
+        " events;"
         " put it in a folder of that name or pass --kind"
     )
 

@@ -30,6 +30,7 @@ from assets.ingest.batches import (
     UnreadableFile,
     canonical_name,
 )
+from assets.ingest.calendar_reader import read_ics
 from assets.ingest.csv_reader import CsvBatch, peek_header
 from assets.ingest.documents import (
     DocumentError,
@@ -44,7 +45,7 @@ from assets.settings import Limits, Settings
 
 __all__ = ["ReadOptions", "RecordBatch", "UnreadableFile", "detect_format", "read_file"]
 
-FORMATS = ("csv", "jsonl", "json", "yaml")
+FORMATS = ("csv", "jsonl", "json", "yaml", "ics")
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "csv",
@@ -53,6 +54,8 @@ EXTENSIONS = {
     ".json": "json",
     ".yaml": "yaml",
     ".yml": "yaml",
+    ".ics": "ics",
+    ".ical": "ics",
 }
 
 
@@ -80,6 +83,8 @@ def detect_format(path: Path, data: bytes, forced: str | None = None) -> str:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head in (b"{", b"["):
         return "json"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper() == b"BEGIN:VCALENDAR":
+        return "ics"
     return "csv"
 
 
@@ -325,7 +330,7 @@ def records_of(document: Any) -> list[Any] | None:
     if isinstance(document, list):
         return document
     if isinstance(document, dict):
-        for key in ("items", "records", "deployments", "incidents", "inventory", "data"):
+        for key in ("items", "records", "deployments", "incidents", "inventory", "events", "data"):
             if isinstance(document.get(key), list):
                 return document[key]
         return [document]
@@ -487,6 +492,8 @@ def read_file(
         source, column_map = csv_layout(path, head, kind, options)
         return [CsvBatch.open(path, head, kind, column_map, options.settings.limits, source)]
     data = path.read_bytes()
+    if fmt == "ics":
+        return [read_ics(path, data, kind, options.settings)]
     if fmt == "jsonl":
         return [read_jsonl(path, data, kind, options)]
     try:

@@ -37,6 +37,8 @@ def _alias_params(settings: Settings) -> dict[str, Any]:
         **pair("team", settings.services.teams),
         "source_timezone": settings.source_timezone,
         "production_environment": settings.environments.production,
+        "freeze_categories": settings.calendar.freeze_categories,
+        "release_categories": settings.calendar.release_categories,
     }
 
 
@@ -111,7 +113,7 @@ def _upsert(
 ) -> None:
     """Insert new records, replace changed ones, leave identical ones; queue touched weeks."""
     kind = batch.kind
-    table = f"staging.{kind.name}"
+    table = kind.table
     key = kind.suite.key_columns
     join = " AND ".join(f's."{c}" = a."{c}"' for c in key)
     event = kind.event_column
@@ -212,9 +214,7 @@ def stage_batch(
     _judge(conn, batch, settings, parameters)
     _count(conn, batch, report)
     judged = set(_columns_of(conn, "judged"))
-    columns = ", ".join(
-        f'"{c}"' for c in _columns_of(conn, f"staging.{batch.kind.name}") if c in judged
-    )
+    columns = ", ".join(f'"{c}"' for c in _columns_of(conn, batch.kind.table) if c in judged)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {columns} FROM judged"
         " WHERE dedupe = 'unique' AND len(reasons) = 0"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assets.sample.actions import split_runs, write_runs
+from assets.sample.calendar import write_calendar
 from assets.sample.catalogue import build_catalogue
 from assets.sample.clock import Clock
 from assets.sample.history import simulate_history
@@ -65,7 +66,7 @@ def write_sample_organisation(
 ) -> SampleSummary:
     """Write ``weeks`` weeks of history ending on ``end`` into the inbox ``out_dir``.
 
-    Creates ``deployments/``, ``incidents/`` and ``inventory/`` under ``out_dir`` and
+    Creates ``deployments/``, ``incidents/``, ``inventory/`` and ``calendar/`` under ``out_dir`` and
     overwrites files of the same names; other files there are left alone. ``scale``
     multiplies the services and teams (for benchmarks). Inventory covers the last 16 weeks.
     With ``actions_runs``, some staging deployments are written as GitHub Actions workflow
@@ -95,6 +96,7 @@ def write_sample_organisation(
     inventory_files, inventory_rows = write_inventory(
         out_dir / "inventory", inventory_snapshots(history.services, clock)
     )
+    calendar_files = write_calendar(out_dir / "calendar", history, clock)
     kinds = Counter(f"deployments:{d}" for d in deployment_defects)
     kinds.update(f"incidents:{d}" for d in incident_defects)
     return SampleSummary(
@@ -106,6 +108,6 @@ def write_sample_organisation(
         incidents=len(history.incidents),
         inventory_rows=inventory_rows,
         bad_rows=sum(kinds.values()),
-        files=sorted(deployment_files + incident_files + inventory_files),
+        files=sorted(deployment_files + incident_files + inventory_files + calendar_files),
         bad_row_kinds=dict(sorted(kinds.items())),
     )

@@ -249,3 +249,65 @@ CREATE TABLE IF NOT EXISTS marts.promotion_lag (
     lag_hours     DOUBLE,
     state         VARCHAR NOT NULL          -- promoted | in_flight | skipped | bypassed_baseline
 );
+
+-- Release-calendar events: one row per occurrence (a recurring event expands within the
+-- calendar horizon; its occurrences' ids are `<UID>/<start in UTC>`).
+CREATE TABLE IF NOT EXISTS staging.calendar_events (
+    event_id    VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,              -- freeze | release | maintenance
+    summary     VARCHAR,
+    categories  VARCHAR[],
+    starts_at   TIMESTAMPTZ NOT NULL,
+    ends_at     TIMESTAMPTZ NOT NULL,
+    services    VARCHAR[],                     -- empty: every service
+    versions    JSON,                          -- planned version per service
+    source      VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    extra       JSON,
+    row_hash    UBIGINT NOT NULL,
+    loaded_at   TIMESTAMPTZ NOT NULL
+);
+
+-- Production deployments that started inside a freeze (one row per deployment and freeze).
+CREATE TABLE IF NOT EXISTS marts.freeze_violations (
+    week_start      DATE NOT NULL,
+    deployment_id   VARCHAR NOT NULL,
+    service         VARCHAR NOT NULL,
+    team            VARCHAR NOT NULL,
+    version         VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,
+    started_at      TIMESTAMPTZ NOT NULL,
+    change_type     VARCHAR NOT NULL,
+    is_hotfix       BOOLEAN NOT NULL,          -- hotfixes are counted apart, not as violations
+    event_id        VARCHAR NOT NULL,
+    event_summary   VARCHAR,
+    event_starts_at TIMESTAMPTZ NOT NULL,
+    event_ends_at   TIMESTAMPTZ NOT NULL
+);
+
+-- Planned releases against what shipped: one row per planned release and service, plus the
+-- unplanned production deployments of planned services in the same week.
+CREATE TABLE IF NOT EXISTS marts.release_plan (
+    week_start      DATE NOT NULL,
+    event_id        VARCHAR,                   -- null for an unplanned deployment
+    event_summary   VARCHAR,
+    service         VARCHAR NOT NULL,
+    planned_version VARCHAR,
+    planned_at      TIMESTAMPTZ,
+    planned_until   TIMESTAMPTZ,
+    deployment_id   VARCHAR,                   -- the shipped deployment, when one matched
+    shipped_version VARCHAR,
+    shipped_at      TIMESTAMPTZ,
+    slip_hours      DOUBLE,                    -- after the planned window (0 when on time)
+    state           VARCHAR NOT NULL           -- on_time | slipped | pending | unplanned
+);
+
+-- Notifications sent (or not): one row per destination and message.
+CREATE TABLE IF NOT EXISTS raw.notifications (
+    sent_at     TIMESTAMPTZ NOT NULL,
+    event       VARCHAR NOT NULL,              -- weekly | held_file | drift_past_sla | manual
+    week        VARCHAR,
+    destination VARCHAR NOT NULL,              -- the URL with its secrets masked
+    ok          BOOLEAN NOT NULL,
+    error       VARCHAR
+);

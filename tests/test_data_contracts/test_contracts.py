@@ -39,6 +39,19 @@ LATE = "2200-01-01T00:00:00Z"
 
 SUITE_SHAPES = {
     # name: (expectations, row expectations, key columns, reason codes)
+    "calendar": (
+        9,
+        8,
+        ["event_id"],
+        {
+            "missing_required_field",
+            "unparseable_timestamp",
+            "timestamp_out_of_range",
+            "ends_before_start",
+            "unknown_event_kind",
+            "conflicting_duplicate_id",
+        },
+    ),
     "deployments": (
         18,
         17,

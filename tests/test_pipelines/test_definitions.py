@@ -17,7 +17,10 @@ EXPECTED_ASSETS = {
     "staging/deployments",
     "staging/incidents",
     "staging/inventory",
+    "staging/calendar",
     "staging/deployment_outcomes",
+    "marts/freeze_violations",
+    "marts/release_plan",
     "marts/delivery_weekly",
     "marts/delivery_summary",
     "marts/release_windows",
@@ -47,7 +50,7 @@ def test_graph_groups_descriptions_and_blocking_checks(inbox_settings):
         (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key).blocking
         for key in graph.asset_check_keys
     }
-    for kind in ("deployments", "incidents", "inventory"):
+    for kind in ("deployments", "incidents", "inventory", "calendar"):
         assert checks[(f"staging/{kind}", "contract")] is True
         assert checks[(f"staging/{kind}", "reconciliation")] is True
     weekly = graph.get(dg.AssetKey(["marts", "delivery_weekly"]))

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from assets.settings import JsonMap, Settings
 
 #: Fields only canonical records have; an object carrying one is never a native export.
-CANONICAL_MARKERS = frozenset({"deployment_id", "incident_id", "captured_at"})
+CANONICAL_MARKERS = frozenset({"deployment_id", "incident_id", "captured_at", "event_id"})
 NativeBatches = dict[str, tuple[str, list[dict[str, Any]]]]
 
 # Checked in this order: Argo CD Applications come first because they share kubectl's

@@ -25,9 +25,8 @@ import pytest
 import yaml
 
 from assets.ingest.contract import validate_batches
-from assets.ingest.kinds import KINDS
 from assets.ingest.loader import FileReport, ingest_paths
-from assets.ingest.readers import EXTENSIONS, FORMATS
+from assets.ingest.readers import EXTENSIONS
 from assets.settings import Settings
 from tests.test_assets.test_ingest.test_bad_inputs import codes, quarantined, stored_file
 
@@ -219,7 +218,10 @@ def test_corpus_is_broad_and_every_file_has_a_case() -> None:
     assert len(listed) >= MIN_CASES
     assert {case.file for case in FAILED} >= UNCODED_ERRORS
     covered = {(case.kind, case.fmt) for case in CASES}
-    assert covered == {(kind, fmt) for kind in KINDS for fmt in FORMATS}
+    # the three logs in each of their four formats (the release calendar, ICS or YAML, has
+    # its own bad-input tests beside its reader)
+    logs = ("deployments", "incidents", "inventory")
+    assert covered >= {(kind, fmt) for kind in logs for fmt in ("csv", "jsonl", "json", "yaml")}
     assert {case.status for case in CASES} == STATUSES
     for case in CASES:
         assert case.status in STATUSES, case.file

@@ -441,6 +441,7 @@ def test_contract_parameters_come_from_settings_and_the_clock_to_the_minute(make
     assert contract_parameters(settings, now) == {
         "min_timestamp": utc(2010, 6, 1),
         "max_timestamp": utc(2025, 3, 4, 11, 47),  # 10:17 + 1.5 h
+        "max_planned_timestamp": utc(2026, 4, 8, 10, 17),  # 10:17 + 400 days (calendar)
     }
 
 

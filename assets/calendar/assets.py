@@ -1,0 +1,52 @@
+"""Dagster assets of the release-calendar domain: freeze violations and the release plan."""
+
+import dagster as dg
+
+from assets.calendar.marts import rebuild_calendar_mart
+from assets.delivery.assets import OUTCOMES, week_range
+from assets.settings import Settings
+from assets.warehouse import Warehouse
+
+CALENDAR_EVENTS = dg.AssetKey(["staging", "calendar"])
+_DESCRIPTIONS = {
+    "freeze_violations": "Production deployments (not cancelled) that started inside a change "
+    "freeze from the release calendar, one row per deployment and freeze; hotfixes are kept "
+    "with is_hotfix so they are counted apart.",
+    "release_plan": "Planned releases from the release calendar against what shipped, per "
+    "release and service: on_time, slipped or pending, plus the unplanned production "
+    "deployments of services planned that week.",
+}
+
+
+def build_calendar_mart(table: str, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """A weekly-partitioned calendar mart rebuilt for its week range."""
+
+    @dg.asset(
+        key=dg.AssetKey(["marts", table]),
+        group_name="calendar",
+        description=_DESCRIPTIONS[table],
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=[CALENDAR_EVENTS, OUTCOMES],
+        kinds={"duckdb"},
+    )
+    def calendar_mart(
+        context: dg.AssetExecutionContext,
+        warehouse: dg.ResourceParam[Warehouse],
+        settings: dg.ResourceParam[Settings],
+    ) -> dg.MaterializeResult:
+        weeks = week_range(context)
+        with warehouse.connection() as conn:
+            written = rebuild_calendar_mart(conn, table, weeks, settings)
+        return dg.MaterializeResult(
+            metadata={"weeks": f"{weeks.first} .. {weeks.last}", "rows_written": written}
+        )
+
+    return calendar_mart
+
+
+def build_calendar_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """The calendar domain's marts for a weekly partitions definition."""
+    return [
+        build_calendar_mart(table, partitions) for table in ("freeze_violations", "release_plan")
+    ]

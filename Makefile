@@ -24,8 +24,10 @@ format: $(VENV_STAMP)
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
+# the UI on the instance `release-health run` records in (DAGSTER_HOME, else dagster/ beside the
+# warehouse); its own process group, so a SIGTERM to the group stops the UI and its children
 dev: $(VENV_STAMP)
-	.venv/bin/dagster dev -w workspace.yaml
+	set -m; $(RH) dev $(if $(PORT),--port $(PORT))
 
 bench: $(VENV_STAMP)
 	.venv/bin/python benchmarks/run.py

@@ -315,6 +315,19 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
+    """Replace this process with ``dagster dev`` on the instance the command line records in."""
+    from pipelines.instance import dev_command, prepare_home
+
+    home = prepare_home(settings)
+    extra = ["--port", str(args.port)] if args.port else []
+    argv, environment = dev_command(home, args.config, extra, os.environ)
+    _say(f"Dagster UI on the instance in {_shown(home)}")
+    # exec: the UI's process takes our place, so a signal to this command reaches it directly
+    os.execve(argv[0], argv, environment)
+    return EXIT_OK  # not reached
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from assets.ingest.file_states import held_files
     from assets.warehouse import open_warehouse, read_sql, sql_file
@@ -467,6 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
     accept.add_argument("file", metavar="FILE")
     accept.add_argument("--reason", required=True, help="why it may count (recorded)")
     accept.set_defaults(handler=cmd_accept)
+
+    dev = verbs.add_parser(
+        "dev", help="open the Dagster UI on the instance that records the runs of this config"
+    )
+    dev.add_argument("--port", type=whole_number_flag(1), help="the UI's port (default 3000)")
+    dev.set_defaults(handler=cmd_dev)
 
     status = verbs.add_parser("status", help="summarise the warehouse")
     status.set_defaults(handler=cmd_status)

@@ -8,7 +8,6 @@ are then materialised for that range of partitions in one run (which empties the
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from assets.reporting.build import default_report_week, iso_week
 from assets.warehouse import open_warehouse
 from pipelines.config import Settings
 from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
+from pipelines.instance import dagster_instance
 
 Log = Callable[[str], None]
 #: the CLI prints its own progress; Dagster's event log stays in the instance (and the UI)
@@ -42,15 +42,6 @@ class RunOutcome:
     reports: list[Path] = field(default_factory=list)
     archive: Path | None = None
     problems: list[str] = field(default_factory=list)
-
-
-def dagster_instance() -> dg.DagsterInstance:
-    """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral."""
-    return (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
 
 
 def _problems(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -145,9 +136,26 @@ def run_pipeline(
     instance: dg.DagsterInstance | None = None,
     log: Log = lambda message: None,
 ) -> RunOutcome:
-    """Materialise everything: ingest the inbox, rebuild the affected weeks, publish."""
+    """Materialise everything: ingest the inbox, rebuild the affected weeks, publish.
+
+    The runs are recorded in ``instance``, by default the persistent one of
+    :func:`dagster_instance`, so the Dagster UI shows what the command line built.
+    """
+    if instance is not None:
+        return _run(settings, week, backfill, today, instance, log)
+    with dagster_instance(settings) as persistent:
+        return _run(settings, week, backfill, today, persistent, log)
+
+
+def _run(
+    settings: Settings,
+    week: dt.date | None,
+    backfill: bool,
+    today: dt.date | None,
+    instance: dg.DagsterInstance,
+    log: Log,
+) -> RunOutcome:
     defs = build_definitions(settings)
-    instance = instance or dagster_instance()
     started = dt.datetime.now(tz=dt.UTC)
     if backfill:
         # every week counts as changed: deployments are classified again from the start

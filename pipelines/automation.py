@@ -113,8 +113,10 @@ def build_inbox_sensor(
     settings: Settings,
     ingest_job: dg.UnresolvedAssetJobDefinition,
     weekly_job: dg.UnresolvedAssetJobDefinition,
+    first_week: dt.date | None = None,
 ):
-    """Ingest new inbox files; then rebuild the weeks their facts changed."""
+    """Ingest new inbox files; then rebuild the weeks their facts changed. Weeks before
+    ``first_week`` (the first partition when the code location loaded) wait for a reload."""
 
     @dg.sensor(
         name="inbox_sensor",
@@ -146,6 +148,15 @@ def build_inbox_sensor(
         if weeks is None:
             return dg.SkipReason("no new inbox files and no weeks waiting")
         first, last = weeks.first, weeks.last
+        if first_week is not None and first < first_week:
+            # the partitions were fixed when the code location loaded; older weeks need a reload
+            context.log.warning(
+                f"weeks from {first} are before the first partition {first_week}:"
+                " reload the code location to rebuild them"
+            )
+            if last < first_week:
+                return dg.SkipReason(f"weeks {first} .. {last} wait for a code location reload")
+            first = first_week
         seen_inbox = _sha256(context.cursor or "")[:RUN_KEY_DIGITS]
         return dg.SensorResult(
             run_requests=[

@@ -240,7 +240,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             # an empty week may still fill from the inbox: the runner checks it after ingest
             if check.state != "empty":
                 _refuse_unpublishable(check)
-    outcome = run_pipeline(settings, week=args.week, backfill=args.backfill, log=_say)
+    outcome = run_pipeline(
+        settings, week=args.week, backfill=args.backfill, partial=args.partial, log=_say
+    )
     if not outcome.success:
         _stopped(outcome.problems, "the run stopped")
     if args.week is not None:

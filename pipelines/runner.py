@@ -24,6 +24,7 @@ from assets.delivery.marts import (
     week_window,
 )
 from assets.ingest.file_states import held_files
+from assets.reporting.assets import PARTIAL_WEEK_TAG, refused_weeks
 from assets.reporting.build import default_report_week, iso_week, publishable_week
 from assets.warehouse import open_warehouse
 from pipelines.config import Settings
@@ -144,17 +145,20 @@ def run_pipeline(
     backfill: bool = False,
     today: dt.date | None = None,
     instance: dg.DagsterInstance | None = None,
+    partial: bool = False,
     log: Log = lambda message: None,
 ) -> RunOutcome:
     """Materialise everything: ingest the inbox, rebuild the affected weeks, publish.
 
     The runs are recorded in ``instance``, by default the persistent one of
-    :func:`dagster_instance`, so the Dagster UI shows what the command line built.
+    :func:`dagster_instance`, so the Dagster UI shows what the command line built. The week
+    under way is published only with ``partial`` (and then says so); empty and future weeks
+    never are.
     """
     if instance is not None:
-        return _run(settings, week, backfill, today, instance, log)
+        return _run(settings, week, backfill, today, instance, partial, log)
     with dagster_instance(settings) as persistent:
-        return _run(settings, week, backfill, today, persistent, log)
+        return _run(settings, week, backfill, today, persistent, partial, log)
 
 
 def _run(
@@ -163,6 +167,7 @@ def _run(
     backfill: bool,
     today: dt.date | None,
     instance: dg.DagsterInstance,
+    partial: bool,
     log: Log,
 ) -> RunOutcome:
     defs = build_definitions(settings)
@@ -187,6 +192,8 @@ def _run(
         log("no production deployments yet: nothing to report")
         return RunOutcome(True)
     log(f"rebuilding {len(weeks.weeks)} week(s): {iso_week(weeks.first)} .. {iso_week(weeks.last)}")
+    # built again: the ingest may have brought weeks before the first partition
+    defs = build_definitions(settings)
     result = defs.resolve_job_def(WEEKLY_JOB).execute_in_process(
         instance=instance,
         raise_on_error=False,
@@ -194,13 +201,17 @@ def _run(
         tags={
             "dagster/asset_partition_range_start": weeks.first.isoformat(),
             "dagster/asset_partition_range_end": weeks.last.isoformat(),
+            **({PARTIAL_WEEK_TAG: "true"} if partial else {}),
         },
     )
     if not result.success:
         return RunOutcome(False, weeks=weeks, problems=_problems(result))
+    refused = refused_weeks(result.get_asset_observation_events())
+    for message in refused.values():
+        log(f"{message}: not published")
     reports_dir = settings.reports_path
-    reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks]
-    if report_week is not None:
+    reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks if w not in refused]
+    if report_week is not None and report_week not in refused:
         # the report a reader wants comes last, so it is what the CLI prints
         wanted = reports_dir / iso_week(report_week) / "index.html"
         reports = [r for r in reports if r != wanted] + [wanted]

@@ -56,7 +56,13 @@ def build_definitions(settings: Settings, first_week: dt.date | None = None) -> 
         assets=[*staging_assets, *delivery, drift_marts, *reporting],
         jobs=[ingest_job, weekly_job],
         schedules=[build_weekly_report_schedule(weekly_job, settings.timezone)],
-        sensors=[build_inbox_sensor(settings, ingest_job, weekly_job, first_week)],
+        sensors=[
+            build_inbox_sensor(settings, ingest_job, weekly_job, first_week),
+            *(
+                build_inbox_sensor(settings, ingest_job, weekly_job, first_week, team)
+                for team in settings.inboxes
+            ),
+        ],
         resources={
             "warehouse": WarehouseResource(
                 location=str(settings.warehouse_path),

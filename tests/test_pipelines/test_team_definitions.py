@@ -114,7 +114,7 @@ def test_a_cli_run_reads_every_team_inbox_and_tables_carry_their_columns(team_se
     ("inboxes", "message"),
     [
         ({"pay-ments": "p"}, "inboxes: team name 'pay-ments' may hold only letters"),
-        ({"payments": ""}, "inboxes: payments: expected a folder"),
+        ({"payments": ""}, "inboxes.payments: expected a folder"),
         ({"a": "x", "b": "x"}, "inboxes: two teams share one inbox folder"),
         (["payments"], "inboxes: Input should be a valid dictionary"),
     ],

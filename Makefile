@@ -1,5 +1,6 @@
 # The README's commands. Each target bootstraps what it needs: uv (into .tools/ when it is not
-# on PATH), the locked environment in .venv, and Chromium for the browser tests.
+# on PATH), the locked environment in .venv (with the team-mode extension wheels), Chromium for
+# the browser tests and the PostgreSQL server programs for the team-mode tests.
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
@@ -8,12 +9,12 @@ export UV_COMPILE_BYTECODE := 1
 VENV_STAMP := .venv/.synced
 RH := .venv/bin/release-health
 
-.PHONY: demo test lint format dev bench bench-large install chromium clean
+.PHONY: demo test lint format dev bench bench-large install chromium postgresql clean
 
 demo: $(VENV_STAMP)
 	$(RH) demo
 
-test: $(VENV_STAMP) chromium
+test: $(VENV_STAMP) chromium postgresql
 	.venv/bin/pytest
 
 lint: $(VENV_STAMP)
@@ -24,8 +25,10 @@ format: $(VENV_STAMP)
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
+# the UI on the instance `release-health run` records in (DAGSTER_HOME, else dagster/ beside the
+# warehouse); its own process group, so a SIGTERM to the group stops the UI and its children
 dev: $(VENV_STAMP)
-	.venv/bin/dagster dev -w workspace.yaml
+	set -m; $(RH) dev $(if $(PORT),--port $(PORT))
 
 bench: $(VENV_STAMP)
 	.venv/bin/python benchmarks/run.py
@@ -36,7 +39,7 @@ bench-large: $(VENV_STAMP)
 install: $(VENV_STAMP)
 
 $(VENV_STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(UV) sync --frozen --extra team --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 .tools/bin/uv:
@@ -48,6 +51,14 @@ chromium:
 		echo "installing Chromium for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# the tests start their own throwaway server with scripts/local-postgres; only the programs
+# are needed here
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || { \
+		echo "installing PostgreSQL for the team-mode tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 clean:
 	rm -rf .venv .tools data/demo .pytest_cache .ruff_cache

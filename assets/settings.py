@@ -28,6 +28,8 @@ from pydantic import (
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _FIELD_PREFIX = re.compile(r"^(\w+): ")
+#: a team's name becomes part of its sensor's name: letters, digits and ``_``
+_TEAM_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 #: the config file is user input too: bounded before it is read. Its deepest key is three levels
 #: down (``services.teams.<name>``), so this leaves room for any real file.
@@ -448,12 +450,29 @@ class Settings(_Section):
     json_map: dict[str, JsonMap] = Field(default_factory=dict)
     #: DuckDB's memory budget for the warehouse; larger work spills to disk beside the file
     memory_limit: str = "2GB"
+    #: team mode: team -> inbox folder (kind folders inside, like inbox_dir); one sensor each
+    inboxes: dict[str, str] = Field(default_factory=dict)
     base_dir: str = Field(default=".", exclude=True)
 
     @field_validator("warehouse_wait_seconds", mode="before")
     @classmethod
     def _seconds(cls, value: Any) -> Any:
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("inboxes")
+    @classmethod
+    def _inboxes(cls, value: dict[str, str]) -> dict[str, str]:
+        for team, folder in value.items():
+            if not _TEAM_NAME.match(team):
+                raise ValueError(
+                    f"team name {team!r} may hold only letters, digits and _ (it names a sensor)"
+                )
+            if not folder.strip():
+                raise ValueError(f"{team}: expected a folder, got an empty string")
+        folders = [Path(f) for f in value.values()]
+        if len(set(folders)) != len(folders):
+            raise ValueError("two teams share one inbox folder")
+        return value
 
     @field_validator("memory_limit")
     @classmethod
@@ -481,6 +500,18 @@ class Settings(_Section):
     @property
     def reports_path(self) -> Path:
         return self.path("reports_dir")
+
+    @property
+    def team_inboxes(self) -> dict[str, Path]:
+        """Each team's inbox folder, absolute (relative ones are relative to the config file)."""
+        return {
+            team: path if path.is_absolute() else Path(self.base_dir) / path
+            for team, path in ((team, Path(folder)) for team, folder in self.inboxes.items())
+        }
+
+    def for_inbox(self, team: str) -> Settings:
+        """These settings reading ``team``'s inbox folder in place of ``inbox_dir``."""
+        return self.model_copy(update={"inbox_dir": str(self.team_inboxes[team])})
 
 
 def check_config_yaml(text: str) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.delivery.marts import WeekRange, stale_weeks, week_of
+from assets.ingest.assets import INBOX_TAG
 from assets.ingest.loader import INPUT_SUFFIXES
 from assets.settings import Settings
 from assets.warehouse import WarehouseBusy, open_warehouse
@@ -47,6 +48,8 @@ def build_weekly_report_schedule(job: dg.UnresolvedAssetJobDefinition, timezone:
         cron_schedule="0 6 * * 1",
         execution_timezone=timezone,
         name="weekly_report_schedule",
+        description="Every Monday 06:00 in the reporting time zone: the previous week's marts "
+        "and report (a week with no data is not published).",
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def weekly_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -113,18 +116,35 @@ def build_inbox_sensor(
     settings: Settings,
     ingest_job: dg.UnresolvedAssetJobDefinition,
     weekly_job: dg.UnresolvedAssetJobDefinition,
+    first_week: dt.date | None = None,
+    team: str | None = None,
 ):
-    """Ingest new inbox files; then rebuild the weeks their facts changed."""
+    """Ingest new inbox files; then rebuild the weeks their facts changed. Weeks before
+    ``first_week`` (the first partition when the code location loaded) wait for a reload.
+
+    With ``team``, the sensor of that team's inbox (``inboxes``): its ingest runs read that
+    folder only (tag ``release-health/inbox``), and the weekly runs are left to the main
+    ``inbox_sensor``, so each range of weeks is requested once.
+    """
+    inbox = settings.team_inboxes[team] if team else settings.inbox_path
+    name = f"inbox_sensor_{team}" if team else "inbox_sensor"
+    where = f"team {team}'s inbox {inbox}" if team else f"the inbox {inbox}"
 
     @dg.sensor(
-        name="inbox_sensor",
-        jobs=[ingest_job, weekly_job],
+        name=name,
+        jobs=[ingest_job] if team else [ingest_job, weekly_job],
         minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Starts an ingest run when a file in {where} is new or its content changed"
+        + (
+            "."
+            if team
+            else "; then a weekly run for the weeks whose facts changed (raw.pending_weeks)."
+        ),
     )
     def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         seen = json.loads(context.cursor) if context.cursor else {}
-        files = inbox_files(settings.inbox_path)
+        files = inbox_files(inbox)
         changed = sorted(name for name, stamp in files.items() if seen.get(name) != stamp)
         if changed:
             # the inbox as last seen plus the new contents: a file changed back to an earlier
@@ -133,19 +153,33 @@ def build_inbox_sensor(
             return dg.SensorResult(
                 run_requests=[
                     dg.RunRequest(
-                        run_key=f"inbox-{digest[:RUN_KEY_DIGITS]}",
+                        run_key=f"inbox-{team + '-' if team else ''}{digest[:RUN_KEY_DIGITS]}",
                         job_name=ingest_job.name,
-                        tags={"release-health/new-files": str(len(changed))},
+                        tags={
+                            "release-health/new-files": str(len(changed)),
+                            **({INBOX_TAG: team} if team else {}),
+                        },
                     )
                 ],
                 cursor=json.dumps(files),
             )
+        if team:
+            return dg.SkipReason(f"no new files in {where}")
         weeks = _stale_weeks(settings)
         if weeks is False:
             return dg.SkipReason("the warehouse is being written; looking again next tick")
         if weeks is None:
             return dg.SkipReason("no new inbox files and no weeks waiting")
         first, last = weeks.first, weeks.last
+        if first_week is not None and first < first_week:
+            # the partitions were fixed when the code location loaded; older weeks need a reload
+            context.log.warning(
+                f"weeks from {first} are before the first partition {first_week}:"
+                " reload the code location to rebuild them"
+            )
+            if last < first_week:
+                return dg.SkipReason(f"weeks {first} .. {last} wait for a code location reload")
+            first = first_week
         seen_inbox = _sha256(context.cursor or "")[:RUN_KEY_DIGITS]
         return dg.SensorResult(
             run_requests=[

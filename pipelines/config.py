@@ -16,10 +16,13 @@ from assets.settings import (
     parse_settings,
 )
 
-__all__ = ["ConfigError", "Settings", "load_settings", "parse_settings"]
+__all__ = ["ConfigError", "Settings", "dagster_home", "load_settings", "parse_settings"]
 
 DEFAULT_CONFIG_FILE = "release-health.yaml"
 CONFIG_ENV = "RELEASE_HEALTH_CONFIG"
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
+#: the instance folder's name beside the warehouse file (or the config file, for a lake)
+INSTANCE_FOLDER = "dagster"
 PATH_ENV_OVERRIDES = {
     "warehouse": "RELEASE_HEALTH_WAREHOUSE",
     "reports_dir": "RELEASE_HEALTH_REPORTS_DIR",
@@ -65,3 +68,20 @@ def load_settings(
         return parse_settings(raw, base_dir=path.resolve().parent)
     except ConfigError as exc:
         raise ConfigError(f"{path.name}: {exc}") from None
+
+
+def dagster_home(settings: Settings, env: Mapping[str, str] | None = None) -> Path:
+    """The folder of the persistent Dagster instance that records every run.
+
+    ``$DAGSTER_HOME`` wins (a team's deployment points it at its ``dagster.yaml``); otherwise
+    a ``dagster`` folder beside the warehouse file, so ``release-health run`` and
+    ``release-health dev`` share one history without any setup. A warehouse that is not a
+    file (a DuckLake catalog) keeps the instance in ``data/dagster`` beside the config file.
+    """
+    env = os.environ if env is None else env
+    if env.get(DAGSTER_HOME_ENV):
+        return Path(env[DAGSTER_HOME_ENV]).resolve()
+    warehouse = settings.warehouse_path
+    if ":" in settings.warehouse and not warehouse.is_absolute():
+        return (Path(settings.base_dir) / "data" / INSTANCE_FOLDER).resolve()
+    return warehouse.resolve().parent / INSTANCE_FOLDER

@@ -8,6 +8,7 @@ always wins) is never stopped by a broken ``release-health.yaml`` in the current
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import dagster as dg
@@ -19,7 +20,7 @@ from assets.ingest.assets import staging_assets
 from assets.reporting.assets import ARCHIVE, WEEKLY_REPORT, build_reporting_assets
 from pipelines.automation import build_inbox_sensor, build_weekly_report_schedule
 from pipelines.config import Settings, load_settings
-from pipelines.partitions import weekly_partitions
+from pipelines.partitions import first_data_week, weekly_partitions
 from pipelines.resources import WarehouseResource
 
 # single-run backfills are what make a years-long rebuild one set-based pass
@@ -29,9 +30,11 @@ INGEST_JOB = "ingest"
 WEEKLY_JOB = "weekly"
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
-    """All definitions for one configuration."""
-    weeks = weekly_partitions(settings)
+def build_definitions(settings: Settings, first_week: dt.date | None = None) -> dg.Definitions:
+    """All definitions for one configuration; the weekly partitions start at ``first_week``
+    (default: the first week with data in the warehouse, see ``first_data_week``)."""
+    first_week = first_week or first_data_week(settings)
+    weeks = weekly_partitions(settings, first_week)
     delivery = build_delivery_assets(weeks, settings.metrics.trailing_weeks)
     calendar = build_calendar_assets(weeks)
     weekly_marts = [a.key for a in [*delivery, *calendar] if a.partitions_def is not None]
@@ -55,7 +58,13 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[*staging_assets, *delivery, *calendar, drift_marts, *reporting],
         jobs=[ingest_job, weekly_job],
         schedules=[build_weekly_report_schedule(weekly_job, settings.timezone)],
-        sensors=[build_inbox_sensor(settings, ingest_job, weekly_job)],
+        sensors=[
+            build_inbox_sensor(settings, ingest_job, weekly_job, first_week),
+            *(
+                build_inbox_sensor(settings, ingest_job, weekly_job, first_week, team)
+                for team in settings.inboxes
+            ),
+        ],
         resources={
             "warehouse": WarehouseResource(
                 location=str(settings.warehouse_path),

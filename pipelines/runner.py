@@ -8,7 +8,6 @@ are then materialised for that range of partitions in one run (which empties the
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +25,12 @@ from assets.delivery.marts import (
 )
 from assets.ingest.file_report import error_without_name
 from assets.ingest.file_states import held_files
-from assets.reporting.build import default_report_week, iso_week
+from assets.reporting.assets import PARTIAL_WEEK_TAG, refused_weeks
+from assets.reporting.build import default_report_week, iso_week, publishable_week
 from assets.warehouse import open_warehouse
 from pipelines.config import Settings
 from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
+from pipelines.instance import dagster_instance
 
 Log = Callable[[str], None]
 #: the CLI prints its own progress; Dagster's event log stays in the instance (and the UI)
@@ -44,15 +45,6 @@ class RunOutcome:
     reports: list[Path] = field(default_factory=list)
     archive: Path | None = None
     problems: list[str] = field(default_factory=list)
-
-
-def dagster_instance() -> dg.DagsterInstance:
-    """The persistent instance when DAGSTER_HOME is set (runs show in the UI), else ephemeral."""
-    return (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
 
 
 def _problems(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -100,6 +92,12 @@ def weeks_to_rebuild(
         span = data_weeks(conn, settings)
         stale = stale_weeks(conn, settings)
         report_week = week or default_report_week(conn, settings, today)
+        # the week still under way was allowed (or refused) by the caller already
+        checked = (
+            publishable_week(conn, settings, report_week, today, allow_partial=True)
+            if report_week
+            else None
+        )
     shown = f"{iso_week(window.first)} .. {iso_week(window.last)}"
     if staged is not None and staged != span:
         log(
@@ -109,6 +107,10 @@ def weeks_to_rebuild(
         )
     if report_week and clamp_weeks(WeekRange.of(report_week), window) is None:
         log(f"week {iso_week(report_week)} is outside the weeks {shown}: not rebuilt")
+        report_week = None
+    if report_week and not checked.publishable:
+        # an empty or future week would join the archive as a blank page
+        log(f"{checked.message}: not published")
         report_week = None
     if span is None:
         return None, report_week
@@ -165,11 +167,32 @@ def run_pipeline(
     backfill: bool = False,
     today: dt.date | None = None,
     instance: dg.DagsterInstance | None = None,
+    partial: bool = False,
     log: Log = lambda message: None,
 ) -> RunOutcome:
-    """Materialise everything: ingest the inbox, rebuild the affected weeks, publish."""
+    """Materialise everything: ingest the inbox, rebuild the affected weeks, publish.
+
+    The runs are recorded in ``instance``, by default the persistent one of
+    :func:`dagster_instance`, so the Dagster UI shows what the command line built. The week
+    under way is published only with ``partial`` (and then says so); empty and future weeks
+    never are.
+    """
+    if instance is not None:
+        return _run(settings, week, backfill, today, instance, partial, log)
+    with dagster_instance(settings) as persistent:
+        return _run(settings, week, backfill, today, persistent, partial, log)
+
+
+def _run(
+    settings: Settings,
+    week: dt.date | None,
+    backfill: bool,
+    today: dt.date | None,
+    instance: dg.DagsterInstance,
+    partial: bool,
+    log: Log,
+) -> RunOutcome:
     defs = build_definitions(settings)
-    instance = instance or dagster_instance()
     started = dt.datetime.now(tz=dt.UTC)
     if backfill:
         # every week counts as changed: deployments are classified again from the start
@@ -194,6 +217,8 @@ def run_pipeline(
         log("no production deployments yet: nothing to report")
         return RunOutcome(True)
     log(f"rebuilding {len(weeks.weeks)} week(s): {iso_week(weeks.first)} .. {iso_week(weeks.last)}")
+    # built again: the ingest may have brought weeks before the first partition
+    defs = build_definitions(settings)
     result = defs.resolve_job_def(WEEKLY_JOB).execute_in_process(
         instance=instance,
         raise_on_error=False,
@@ -201,14 +226,18 @@ def run_pipeline(
         tags={
             "dagster/asset_partition_range_start": weeks.first.isoformat(),
             "dagster/asset_partition_range_end": weeks.last.isoformat(),
+            **({PARTIAL_WEEK_TAG: "true"} if partial else {}),
         },
     )
     if not result.success:
         return RunOutcome(False, weeks=weeks, problems=_problems(result))
     _notify(settings, report_week or weeks.last, "after_run", log)
+    refused = refused_weeks(result.get_asset_observation_events())
+    for message in refused.values():
+        log(f"{message}: not published")
     reports_dir = settings.reports_path
-    reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks]
-    if report_week is not None:
+    reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks if w not in refused]
+    if report_week is not None and report_week not in refused:
         # the report a reader wants comes last, so it is what the CLI prints
         wanted = reports_dir / iso_week(report_week) / "index.html"
         reports = [r for r in reports if r != wanted] + [wanted]

@@ -14,6 +14,9 @@ from hypothesis import settings as hypothesis_settings
 from assets.settings import Settings, parse_settings
 from assets.warehouse import connect
 
+# the session's real PostgreSQL server (fixture ``postgres``) for the team-mode tests
+pytest_plugins = ["tests.postgres"]
+
 # property tests: no example database in the working tree, bounded and repeatable in CI
 hypothesis_settings.register_profile(
     "release-health",

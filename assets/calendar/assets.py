@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.calendar.marts import rebuild_calendar_mart
-from assets.delivery.assets import OUTCOMES, week_range
+from assets.delivery.assets import MARTS_POOL, OUTCOMES, week_range
 from assets.settings import Settings
 from assets.warehouse import Warehouse
 
@@ -29,6 +29,7 @@ def build_calendar_mart(table: str, partitions: dg.PartitionsDefinition) -> dg.A
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=[CALENDAR_EVENTS, OUTCOMES],
         kinds={"duckdb"},
+        pool=MARTS_POOL,
     )
     def calendar_mart(
         context: dg.AssetExecutionContext,

@@ -17,9 +17,13 @@ from assets.delivery.marts import (
     rebuild_mart,
 )
 from assets.settings import Settings
+from assets.table_metadata import column_schema_metadata
 from assets.warehouse import Warehouse
 
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
+#: the Dagster concurrency pool of every step that replaces a mart: a deployment limits it to
+#: one step at a time (dagster.yaml), since a mart is rewritten as a whole
+MARTS_POOL = "marts"
 _MART_DESCRIPTIONS = {
     "delivery_weekly": "Per production service and week: deployments, successes, failures, "
     "change failures and rate, deploy days, median lead time, recovery and duration, changes "
@@ -92,6 +96,7 @@ def build_weekly_mart(
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=deps,
         kinds={"duckdb"},
+        pool=MARTS_POOL,
     )
     def weekly_mart(
         context: dg.AssetExecutionContext,
@@ -103,10 +108,12 @@ def build_weekly_mart(
             if table == "delivery_summary":
                 load_benchmarks(conn)
             written = rebuild_mart(conn, table, weeks, settings)
+            columns = column_schema_metadata(conn, "marts", table)
         return dg.MaterializeResult(
             metadata={
                 "weeks": f"{weeks.first} .. {weeks.last}",
                 "rows_written": written,
+                **columns,
             }
         )
 

@@ -2,8 +2,10 @@
 
 import dagster as dg
 
+from assets.delivery.assets import MARTS_POOL
 from assets.drift.marts import build_drift_marts
 from assets.settings import Settings
+from assets.table_metadata import column_schema_metadata
 from assets.warehouse import Warehouse
 
 _DEPS = [dg.AssetKey(["staging", "inventory"]), dg.AssetKey(["staging", "deployments"])]
@@ -35,7 +37,7 @@ DRIFT_SPECS = [
 ]
 
 
-@dg.multi_asset(specs=DRIFT_SPECS, name="drift_marts")
+@dg.multi_asset(specs=DRIFT_SPECS, name="drift_marts", pool=MARTS_POOL)
 def drift_marts(warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]):
     """Rebuilds the three drift marts from staging in one pass (they share their states)."""
     with warehouse.connection() as conn:
@@ -46,9 +48,13 @@ def drift_marts(warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourcePar
                 " WHERE as_of = (SELECT max(as_of) FROM marts.drift) GROUP BY ALL ORDER BY ALL"
             ).fetchall()
         )
+        columns = {
+            spec.key: column_schema_metadata(conn, "marts", spec.key.path[-1])
+            for spec in DRIFT_SPECS
+        }
     for spec in DRIFT_SPECS:
         table = spec.key.path[-1]
-        metadata = {"dagster/row_count": counts[table]}
+        metadata = {"dagster/row_count": counts[table], **columns[spec.key]}
         if table == "drift":
             metadata["latest_kinds"] = dg.MetadataValue.json(kinds)
         yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)

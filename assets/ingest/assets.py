@@ -15,6 +15,7 @@ from assets.ingest.file_states import held_files
 from assets.ingest.kinds import kind_named
 from assets.ingest.loader import FileReport, ingest_inbox
 from assets.settings import Settings
+from assets.table_metadata import column_schema_metadata
 from assets.warehouse import Warehouse
 
 CONTRACT_CHECK = "contract"
@@ -104,6 +105,18 @@ def _preview(conn: duckdb.DuckDBPyConnection, kind: str) -> str:
     return "\n".join([header, rule, *rows])
 
 
+#: a run tag naming the team whose inbox a sensor's ingest run reads
+INBOX_TAG = "release-health/inbox"
+
+
+def run_inboxes(settings: Settings, team: str | None) -> list[Settings]:
+    """The inboxes a run reads, as settings: one team's when its sensor started the run
+    (tag ``release-health/inbox``), else ``inbox_dir`` and every team's inbox."""
+    if team:
+        return [settings.for_inbox(team)]
+    return [settings, *(settings.for_inbox(t) for t in settings.inboxes)]
+
+
 def build_staging_asset(kind: str) -> dg.AssetsDefinition:
     """The staging asset for one input kind, with its two blocking checks."""
     key = dg.AssetKey(["staging", kind])
@@ -114,8 +127,22 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
         description=_DESCRIPTIONS[kind],
         kinds={"duckdb"},
         check_specs=[
-            dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True),
-            dg.AssetCheckSpec(RECONCILIATION_CHECK, asset=key, blocking=True),
+            dg.AssetCheckSpec(
+                CONTRACT_CHECK,
+                asset=key,
+                blocking=True,
+                description=f"Fails while a {kind} file is held by its data contract (until "
+                "a person forgets or accepts it) or a file of this run could not be read; "
+                "blocks everything downstream.",
+            ),
+            dg.AssetCheckSpec(
+                RECONCILIATION_CHECK,
+                asset=key,
+                blocking=True,
+                description="Every record is accounted for: for each file, read = accepted + "
+                "rejected + duplicate, read = the file's independently counted records, and "
+                "rejected = its rows in quarantine.",
+            ),
         ],
     )
     def staging_table(
@@ -126,7 +153,8 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
         with warehouse.connection() as conn:
             reports = [
                 r
-                for r in ingest_inbox(conn, settings, kind, validator=validate_batches)
+                for inbox in run_inboxes(settings, context.run.tags.get(INBOX_TAG))
+                for r in ingest_inbox(conn, inbox, kind, validator=validate_batches)
                 if r.kind == kind
             ]
             for report in reports:
@@ -150,6 +178,7 @@ def build_staging_asset(kind: str) -> dg.AssetsDefinition:
                     "rows_duplicate": sum(r.rows_duplicate for r in reports),
                     "rejection_reasons": dg.MetadataValue.json(dict(reasons.most_common())),
                     "preview": dg.MetadataValue.md(_preview(conn, kind)),
+                    **column_schema_metadata(conn, "staging", kind),
                 },
                 check_results=[
                     _contract_result(conn, kind, reports),

@@ -1,16 +1,40 @@
 """Dagster assets of the reporting domain: the weekly pages and the archive."""
 
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 
 from assets.delivery.assets import week_range
 from assets.delivery.marts import clear_pending_weeks
-from assets.reporting.build import archive_entries, build_weekly_report, iso_week
+from assets.reporting.build import (
+    archive_entries,
+    build_weekly_report,
+    iso_week,
+    publishable_week,
+)
 from assets.settings import Settings
 from assets.warehouse import Warehouse
 from reports.publish import publish_archive, publish_weekly
 
 WEEKLY_REPORT = dg.AssetKey(["reports", "weekly_report"])
 ARCHIVE = dg.AssetKey(["reports", "archive"])
+#: a run tag: publish the week under way too (its page says its numbers are partial)
+PARTIAL_WEEK_TAG = "release-health/partial-week"
+#: the metadata key of the observation recorded for a week that was not published
+NOT_PUBLISHED = "not_published"
+
+
+def refused_weeks(observations: Iterable[dg.DagsterEvent]) -> dict[dt.date, str]:
+    """The weeks a weekly report step refused, each with the reason it gave."""
+    refused = {}
+    for event in observations:
+        observation = event.asset_observation_data.asset_observation
+        if observation.asset_key == WEEKLY_REPORT and NOT_PUBLISHED in observation.metadata:
+            reason = observation.metadata["reason"].value
+            refused[dt.date.fromisoformat(observation.partition)] = str(reason)
+    return refused
 
 
 def build_reporting_assets(
@@ -25,29 +49,61 @@ def build_reporting_assets(
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=upstream,
         kinds={"html", "plotly"},
+        # weeks refused below are not materialised: nothing was published for them
+        output_required=False,
     )
     def weekly_report(
         context: dg.AssetExecutionContext,
         warehouse: dg.ResourceParam[Warehouse],
         settings: dg.ResourceParam[Settings],
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization | dg.AssetObservation]:
         """The weekly release-health page, reports_dir/<YYYY>-W<ww>/index.html, for each week
         of the partition range: KPI cards, delivery trend, release calendar and cadence,
-        release risk, environment consistency, problem services, data quality, definitions."""
-        pages = []
+        release risk, environment consistency, problem services, data quality, definitions.
+        A week with no data, a future week and the week under way (unless the run is tagged
+        release-health/partial-week) are not published: each is recorded as an observation
+        saying why, and only the published weeks are materialised."""
         weeks = week_range(context).weeks
+        partial = context.run.tags.get(PARTIAL_WEEK_TAG) == "true"
+        today = dt.datetime.now(tz=ZoneInfo(settings.timezone)).date()
+        pages: dict[dt.date, str] = {}
         with warehouse.connection() as conn:
             for week in weeks:
+                check = publishable_week(conn, settings, week, today, allow_partial=partial)
+                if not check.publishable:
+                    context.log.warning(f"{check.message}: not published")
+                    yield dg.AssetObservation(
+                        asset_key=WEEKLY_REPORT,
+                        partition=week.isoformat(),
+                        metadata={NOT_PUBLISHED: check.state, "reason": check.message},
+                    )
+                    continue
+                if check.state == "partial":
+                    context.log.warning(check.message)
                 published = publish_weekly(
                     build_weekly_report(conn, settings, week), settings.reports_path
                 )
                 context.log.info(f"{iso_week(week)}: {published.path}")
-                pages.append(str(published.path))
-            # these weeks are up to date now: take them off the queue of a normal run
+                pages[week] = str(published.path)
+            # the marts of these weeks are up to date now: off the queue of a normal run
             clear_pending_weeks(conn, weeks)
-        return dg.MaterializeResult(
-            metadata={"pages": len(pages), "latest": dg.MetadataValue.path(pages[-1])}
-        )
+            if len(pages) == len(weeks):
+                yield dg.MaterializeResult(
+                    metadata={
+                        "pages": len(pages),
+                        "latest": dg.MetadataValue.path(pages[weeks[-1]]),
+                    }
+                )
+                return
+            for week, page in pages.items():
+                yield dg.AssetMaterialization(
+                    asset_key=WEEKLY_REPORT,
+                    partition=week.isoformat(),
+                    metadata={"pages": 1, "latest": dg.MetadataValue.path(page)},
+                )
+            if pages:
+                # the archive step is skipped when this step materialises only some weeks
+                publish_archive(archive_entries(conn, settings.reports_path), settings.reports_path)
 
     @dg.asset(key=ARCHIVE, group_name="reporting", deps=[WEEKLY_REPORT], kinds={"html"})
     def archive(

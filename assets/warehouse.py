@@ -164,8 +164,9 @@ def open_warehouse(
     *,
     wait_seconds: float | None = None,
     on_wait: Callable[[str], None] = _say_waiting,
+    snapshot: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """The configured warehouse, with its memory budget.
+    """The configured warehouse, with its memory budget (a DuckLake at ``snapshot``, if given).
 
     While another process holds it, waits up to ``wait_seconds`` (default: the config's
     ``warehouse_wait_seconds``), telling ``on_wait`` once (stderr by default).
@@ -178,6 +179,7 @@ def open_warehouse(
         wait_seconds=wait,
         on_wait=on_wait,
         data_path=settings.lake_data_location,
+        snapshot=snapshot,
     )
 
 
@@ -316,8 +318,9 @@ def lake_snapshot(conn: duckdb.DuckDBPyConnection) -> int | None:
     """The lake's current snapshot id (what a report is built from); None for a DuckDB file."""
     if not _attached_lake(conn):
         return None
+    # inside a transaction: the snapshot that transaction reads
     (snapshot,) = conn.execute(
-        f"SELECT max(snapshot_id) FROM ducklake_snapshots({sql_text(LAKE_CATALOG)})"
+        f"SELECT * FROM ducklake_current_snapshot({sql_text(LAKE_CATALOG)})"
     ).fetchone()
     return int(snapshot)
 

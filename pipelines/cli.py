@@ -291,8 +291,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from assets.warehouse import open_warehouse
     from reports.publish import UnsafeReportPath, publish_archive, publish_weekly
 
-    if not settings.warehouse_path.exists():
+    if not settings.is_lake and not settings.warehouse_path.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
+    if args.as_built:
+        return _report_as_built(args, settings)
     # reading is all a report needs, so a read-only warehouse file can still be published
     with open_warehouse(settings, read_only=True) as conn:
         week = requested or default_report_week(conn, settings, dt.date.today())
@@ -311,6 +313,23 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             _say(f"PNG export skipped: {published.png_skipped}")
         else:
             _say(f"{len(published.pngs)} PNG chart(s) written next to the page")
+    _say(_shown(published.path), sys.stdout)
+    return EXIT_OK
+
+
+def _report_as_built(args: argparse.Namespace, settings: Settings) -> int:
+    """``report --week W --as-built``: the page rebuilt from the lake snapshot it was built from."""
+    from assets.reporting.builds import NotRebuildable, publish_as_built
+    from reports.publish import UnsafeReportPath
+
+    if args.week is None:
+        raise UsageError("--as-built needs --week YYYY-Www (the week whose page to rebuild)")
+    try:
+        published = publish_as_built(
+            settings, args.week, self_contained=args.self_contained, png=args.png
+        )
+    except (NotRebuildable, UnsafeReportPath) as exc:
+        raise DataProblem(str(exc)) from None
     _say(_shown(published.path), sys.stdout)
     return EXIT_OK
 
@@ -455,6 +474,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--week", type=iso_week_flag, help="YYYY-Www (default: last complete week)")
     report.add_argument("--self-contained", action="store_true", help="embed plotly.js")
     report.add_argument("--png", action="store_true", help="also write PNG charts")
+    report.add_argument(
+        "--as-built",
+        action="store_true",
+        help="rebuild the week's page from the lake snapshot its first build read (team mode)",
+    )
     report.set_defaults(handler=cmd_report)
 
     forget = verbs.add_parser(

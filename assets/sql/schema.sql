@@ -237,3 +237,12 @@ CREATE TABLE IF NOT EXISTS marts.promotion_lag (
     lag_hours     DOUBLE,
     state         VARCHAR NOT NULL          -- promoted | in_flight | skipped | bypassed_baseline
 );
+
+-- Every published weekly page and the lake snapshot it was read from (null for a DuckDB
+-- file, which keeps no snapshots), so a page can be rebuilt exactly as it was built.
+CREATE TABLE IF NOT EXISTS raw.report_builds (
+    week_start    DATE NOT NULL,
+    built_at      TIMESTAMPTZ NOT NULL,        -- also the page's "generated" time
+    lake_snapshot BIGINT,
+    report_path   VARCHAR NOT NULL
+);

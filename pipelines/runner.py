@@ -25,6 +25,7 @@ from assets.delivery.marts import (
     week_window,
 )
 from assets.ingest.file_states import held_files
+from assets.reporting.bi import publish_marts
 from assets.reporting.build import default_report_week, iso_week
 from assets.warehouse import open_warehouse
 from pipelines.config import Settings
@@ -180,6 +181,12 @@ def run_pipeline(
     )
     if not result.success:
         return RunOutcome(False, weeks=weeks, problems=_problems(result))
+    if settings.publish.postgres:
+        with open_warehouse(settings) as conn:
+            copied = publish_marts(conn, settings)
+        log(
+            f"published {len(copied)} mart table(s) to the BI schema {settings.publish.schema_name}"
+        )
     reports_dir = settings.reports_path
     reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks]
     if report_week is not None:

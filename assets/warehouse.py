@@ -75,6 +75,9 @@ class LakeUnavailable(WarehouseError):
     """The DuckLake catalog cannot be reached or used (PostgreSQL down, extensions missing)."""
 
 
+#: the Dagster concurrency pool of every step that replaces marts or reclassifies staging;
+#: a deployment limits it to 1 so those rewrites never run at once
+MARTS_POOL = "marts"
 #: the name the lake is attached under and made the default catalog
 LAKE_CATALOG = "lake"
 #: wheel package, file inside it and the name DuckDB expects the file to have when loaded

@@ -17,7 +17,7 @@ from assets.delivery.marts import (
     rebuild_mart,
 )
 from assets.settings import Settings
-from assets.warehouse import Warehouse
+from assets.warehouse import MARTS_POOL, Warehouse
 
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
 _MART_DESCRIPTIONS = {
@@ -49,6 +49,7 @@ def week_range(context: dg.AssetExecutionContext) -> WeekRange:
     group_name="delivery",
     deps=[dg.AssetKey(["staging", "deployments"]), dg.AssetKey(["staging", "incidents"])],
     kinds={"duckdb"},
+    pool=MARTS_POOL,
 )
 def deployment_outcomes(
     warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]
@@ -92,6 +93,8 @@ def build_weekly_mart(
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=deps,
         kinds={"duckdb"},
+        # replacing a mart is serialised across runs (several writers share a lake)
+        pool=MARTS_POOL,
     )
     def weekly_mart(
         context: dg.AssetExecutionContext,

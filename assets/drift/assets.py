@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.drift.marts import build_drift_marts
 from assets.settings import Settings
-from assets.warehouse import Warehouse
+from assets.warehouse import MARTS_POOL, Warehouse
 
 _DEPS = [dg.AssetKey(["staging", "inventory"]), dg.AssetKey(["staging", "deployments"])]
 
@@ -35,7 +35,7 @@ DRIFT_SPECS = [
 ]
 
 
-@dg.multi_asset(specs=DRIFT_SPECS, name="drift_marts")
+@dg.multi_asset(specs=DRIFT_SPECS, name="drift_marts", pool=MARTS_POOL)
 def drift_marts(warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]):
     """Rebuilds the three drift marts from staging in one pass (they share their states)."""
     with warehouse.connection() as conn:

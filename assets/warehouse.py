@@ -89,6 +89,8 @@ LAKE_EXTENSIONS = (
 COMMIT_ATTEMPTS = 12
 #: what DuckDB/DuckLake say when another transaction committed a conflicting change first
 _CONFLICT_SIGNS = ("conflict", "could not serialize")
+#: what PostgreSQL says when another process created the same catalog table a moment earlier
+_CATALOG_RACE_SIGNS = ("duplicate key value", "already exists")
 #: a libpq ``password=...`` entry, never shown in messages
 _PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
@@ -256,15 +258,29 @@ def _attach_lake(
     if read_only or snapshot is not None:
         options.append("READ_ONLY")
     suffix = f" ({', '.join(options)})" if options else ""
-    try:
-        conn.execute(f"ATTACH {sql_text(location)} AS {LAKE_CATALOG}{suffix}")
-    except duckdb.Error as exc:
-        raise LakeUnavailable(
-            f"warehouse {shown(location)} cannot be opened: {first_line(exc)}; check that "
-            "PostgreSQL is running and reachable (PGHOST, PGPORT, PGUSER as for psql) and that "
-            "lake_data_path is set"
-        ) from None
+    wait = FIRST_RETRY_SECONDS
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            conn.execute(f"ATTACH {sql_text(location)} AS {LAKE_CATALOG}{suffix}")
+            break
+        except duckdb.Error as exc:
+            # writers attaching a new lake at once race to create its catalog tables: the
+            # losers find them made when they try again
+            if attempt == COMMIT_ATTEMPTS or not any(
+                sign in str(exc) for sign in _CATALOG_RACE_SIGNS
+            ):
+                raise _unavailable(location, exc) from None
+        time.sleep(wait * (1 + random.random()))
+        wait = min(wait * 2, LONGEST_RETRY_SECONDS)
     conn.execute(f"USE {LAKE_CATALOG}")
+
+
+def _unavailable(location: str, exc: duckdb.Error) -> LakeUnavailable:
+    return LakeUnavailable(
+        f"warehouse {shown(location)} cannot be opened: {first_line(exc)}; check that "
+        "PostgreSQL is running and reachable (PGHOST, PGPORT, PGUSER as for psql) and that "
+        "lake_data_path is set"
+    )
 
 
 def first_line(exc: BaseException) -> str:

@@ -336,16 +336,17 @@ def _report_as_built(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from assets.ingest.file_states import held_files
-    from assets.warehouse import open_warehouse, read_sql, sql_file
+    from assets.warehouse import open_warehouse, read_sql, shown, sql_file
 
     path = settings.warehouse_path
-    if not path.exists():
+    if not settings.is_lake and not path.exists():
         _say(f"no warehouse yet at {path}; run `release-health demo` or `ingest`", sys.stdout)
         return EXIT_OK
-    with open_warehouse(settings, read_only=True) as conn:
+    # a lake is attached as writers attach it: a new one gets its (empty) tables
+    with open_warehouse(settings, read_only=not settings.is_lake) as conn:
         rows = conn.execute(read_sql(sql_file(__file__, "status"))).fetchall()
         held = held_files(conn)
-    _say(f"warehouse  {path}", sys.stdout)
+    _say(f"warehouse  {shown(settings.warehouse_target)}", sys.stdout)
     for label, value in rows:
         _say(f"{label:24} {value}", sys.stdout)
     for row in held:

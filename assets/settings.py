@@ -207,6 +207,9 @@ class Limits(_Section):
 class Publish(_Section):
     """Where the finished marts are copied for BI tools (team mode)."""
 
+    # the config key is `schema`; dumps use it too, so a dumped config parses again
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, serialize_by_alias=True)
+
     #: libpq connection string of the PostgreSQL database that receives the copy; null: none
     postgres: str | None = None
     #: the schema the copy lands in, replaced as a whole on each publish

@@ -9,7 +9,7 @@ export UV_COMPILE_BYTECODE := 1
 VENV_STAMP := .venv/.synced
 RH := .venv/bin/release-health
 
-.PHONY: demo test lint format dev bench bench-large install chromium postgresql clean
+.PHONY: demo test lint format dev bench bench-large bench-team install chromium postgresql clean
 
 demo: $(VENV_STAMP)
 	$(RH) demo
@@ -35,6 +35,9 @@ bench: $(VENV_STAMP)
 
 bench-large: $(VENV_STAMP)
 	.venv/bin/python benchmarks/run.py --large
+
+bench-team: $(VENV_STAMP) postgresql
+	.venv/bin/python benchmarks/team.py
 
 install: $(VENV_STAMP)
 

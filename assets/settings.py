@@ -30,6 +30,9 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _FIELD_PREFIX = re.compile(r"^(\w+): ")
 #: a team's name becomes part of its sensor's name: letters, digits and ``_``
 _TEAM_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+#: a warehouse written as ``ducklake:<catalog>`` is a DuckLake (team mode), not a DuckDB file
+LAKE_SCHEME = "ducklake:"
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 #: the config file is user input too: bounded before it is read. Its deepest key is three levels
 #: down (``services.teams.<name>``), so this leaves room for any real file.
@@ -417,6 +420,27 @@ class Notify(_Section):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+class Publish(_Section):
+    """Where the finished marts are copied for BI tools (team mode)."""
+
+    # the config key is `schema`; dumps use it too, so a dumped config parses again
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, serialize_by_alias=True)
+
+    #: libpq connection string of the PostgreSQL database that receives the copy; null: none
+    postgres: str | None = None
+    #: the schema the copy lands in, replaced as a whole on each publish
+    schema_name: str = Field(default="release_health", alias="schema")
+    #: the role BI tools log in as; it may read the schema and nothing more
+    reader_role: str = "release_health_reader"
+
+    @field_validator("schema_name", "reader_role")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _IDENTIFIER.match(value):
+            raise ValueError(f"expected a plain name (letters, digits, _), got {value!r}")
+        return value
+
+
 class Settings(_Section):
     """Validated configuration. Paths are resolved against the config file's folder."""
 
@@ -452,6 +476,10 @@ class Settings(_Section):
     memory_limit: str = "2GB"
     #: team mode: team -> inbox folder (kind folders inside, like inbox_dir); one sensor each
     inboxes: dict[str, str] = Field(default_factory=dict)
+    #: team mode: where the DuckLake warehouse keeps its data files (a folder or object store)
+    lake_data_path: str | None = None
+    #: team mode: a BI copy of the marts in PostgreSQL
+    publish: Publish = Publish()
     base_dir: str = Field(default=".", exclude=True)
 
     @field_validator("warehouse_wait_seconds", mode="before")
@@ -492,6 +520,25 @@ class Settings(_Section):
     @property
     def warehouse_path(self) -> Path:
         return self.path("warehouse")
+
+    @property
+    def is_lake(self) -> bool:
+        """Whether the warehouse is a DuckLake catalog (team mode) rather than a DuckDB file."""
+        return self.warehouse.startswith(LAKE_SCHEME)
+
+    @property
+    def warehouse_target(self) -> str:
+        """What to open: the DuckLake ``ducklake:...`` string as written, else the file path."""
+        return self.warehouse if self.is_lake else str(self.warehouse_path)
+
+    @property
+    def lake_data_location(self) -> str | None:
+        """``lake_data_path`` resolved like other paths (URLs such as ``s3://`` as written)."""
+        value = self.lake_data_path
+        if value is None or "://" in value:
+            return value
+        path = Path(value)
+        return str(path if path.is_absolute() else Path(self.base_dir) / path)
 
     @property
     def inbox_path(self) -> Path:

@@ -192,7 +192,10 @@ def main() -> None:
         + "\n"
     )
     print(text)
-    RESULTS.write_text(text)
+    # the team-mode section is written by benchmarks/team.py: keep it
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    team = previous.find("\n## Team mode")
+    RESULTS.write_text(text + (previous[team:] if team >= 0 else ""))
 
 
 if __name__ == "__main__":

@@ -409,8 +409,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from assets.warehouse import open_warehouse
     from reports.publish import UnsafeReportPath, publish_archive, publish_weekly
 
-    if not settings.warehouse_path.exists():
+    if not settings.is_lake and not settings.warehouse_path.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
+    if args.as_built:
+        return _report_as_built(args, settings)
     # reading is all a report needs, so a read-only warehouse file can still be published
     with open_warehouse(settings, read_only=True) as conn:
         today = dt.date.today()
@@ -464,15 +466,33 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK  # not reached
 
 
+def _report_as_built(args: argparse.Namespace, settings: Settings) -> int:
+    """``report --week W --as-built``: the page rebuilt from the lake snapshot it was built from."""
+    from assets.reporting.builds import NotRebuildable, publish_as_built
+    from reports.publish import UnsafeReportPath
+
+    if args.week is None:
+        raise UsageError("--as-built needs --week YYYY-Www (the week whose page to rebuild)")
+    try:
+        published = publish_as_built(
+            settings, args.week, self_contained=args.self_contained, png=args.png
+        )
+    except (NotRebuildable, UnsafeReportPath) as exc:
+        raise DataProblem(str(exc)) from None
+    _say(_shown(published.path), sys.stdout)
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from assets.ingest.file_states import held_files
-    from assets.warehouse import open_warehouse, read_sql, sql_file
+    from assets.warehouse import open_warehouse, read_sql, shown, sql_file
 
     path = settings.warehouse_path
-    if not path.exists():
+    if not settings.is_lake and not path.exists():
         _say(f"no warehouse yet at {path}; run `release-health demo` or `ingest`", sys.stdout)
         return EXIT_OK
-    with open_warehouse(settings, read_only=True) as conn:
+    # a lake is attached as writers attach it: a new one gets its (empty) tables
+    with open_warehouse(settings, read_only=not settings.is_lake) as conn:
         rows = conn.execute(read_sql(sql_file(__file__, "status"))).fetchall()
         held = held_files(conn)
         notified = conn.execute(
@@ -481,6 +501,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             {"n": STATUS_NOTIFICATIONS},
         ).fetchall()
     _say(f"warehouse  {path}", sys.stdout)
+    _say(f"warehouse  {shown(settings.warehouse_target)}", sys.stdout)
     for label, value in rows:
         _say(f"{label:24} {value}", sys.stdout)
     for row in held:
@@ -640,6 +661,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     report.add_argument("--self-contained", action="store_true", help="embed plotly.js")
     report.add_argument("--png", action="store_true", help="also write PNG charts")
+    report.add_argument(
+        "--as-built",
+        action="store_true",
+        help="rebuild the week's page from the lake snapshot its first build read (team mode)",
+    )
     report.set_defaults(handler=cmd_report)
 
     forget = verbs.add_parser(

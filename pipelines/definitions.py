@@ -67,7 +67,8 @@ def build_definitions(settings: Settings, first_week: dt.date | None = None) -> 
         ],
         resources={
             "warehouse": WarehouseResource(
-                location=str(settings.warehouse_path),
+                location=settings.warehouse_target,
+                lake_data_path=settings.lake_data_location,
                 memory_limit=settings.memory_limit,
                 wait_seconds=settings.warehouse_wait_seconds,
             ),

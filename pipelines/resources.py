@@ -12,12 +12,15 @@ from assets.warehouse import connect
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file. Assets ask it for a connection for the length of their work.
+    """The warehouse: a DuckDB file, or a DuckLake (``ducklake:postgres:...``) in team mode.
+    Assets ask it for a connection for the length of their work.
 
     DuckDB has one writer per file, so the definitions run steps in process, one at a time.
     """
 
     location: str
+    #: team mode: where the DuckLake keeps its data files
+    lake_data_path: str | None = None
     memory_limit: str | None = None
     #: how long a step waits for another process that holds the file
     wait_seconds: float = 0
@@ -29,6 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
             memory_limit=self.memory_limit,
             wait_seconds=self.wait_seconds,
             on_wait=dg.get_dagster_logger().info,
+            data_path=self.lake_data_path,
         )
         try:
             yield conn

@@ -76,6 +76,7 @@ def build_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         load_benchmarks,
         rebuild_mart,
     )
+    from assets.calendar.marts import CALENDAR_MARTS, rebuild_calendar_mart
     from assets.drift.marts import build_drift_marts
 
     load_benchmarks(conn)
@@ -83,6 +84,8 @@ def build_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     weeks = data_weeks(conn, settings)
     for table in WEEKLY_MARTS:
         rebuild_mart(conn, table, weeks, settings)
+    for table in CALENDAR_MARTS:
+        rebuild_calendar_mart(conn, table, weeks, settings)
     build_drift_marts(conn, settings)
 
 

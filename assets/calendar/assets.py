@@ -3,9 +3,9 @@
 import dagster as dg
 
 from assets.calendar.marts import rebuild_calendar_mart
-from assets.delivery.assets import MARTS_POOL, OUTCOMES, week_range
+from assets.delivery.assets import OUTCOMES, week_range
 from assets.settings import Settings
-from assets.warehouse import Warehouse
+from assets.warehouse import MARTS_POOL, Warehouse
 
 CALENDAR_EVENTS = dg.AssetKey(["staging", "calendar"])
 _DESCRIPTIONS = {

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from assets.warehouse import run_sql, sql_file
+from assets.warehouse import run_script, run_sql, sql_file
 
 #: how long an open record keeps the cursor from moving past it
 OPEN_RECORD_HOLD = dt.timedelta(days=14)
@@ -102,7 +102,7 @@ def save_cursor(
     pulled_at: dt.datetime,
 ) -> None:
     """Store a scope's cursor and when it was pulled (a None cursor keeps the stored one)."""
-    run_sql(
+    run_script(
         conn,
         sql_file(__file__, "save_cursor"),
         {

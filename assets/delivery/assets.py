@@ -18,12 +18,9 @@ from assets.delivery.marts import (
 )
 from assets.settings import Settings
 from assets.table_metadata import column_schema_metadata
-from assets.warehouse import Warehouse
+from assets.warehouse import MARTS_POOL, Warehouse
 
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
-#: the Dagster concurrency pool of every step that replaces a mart: a deployment limits it to
-#: one step at a time (dagster.yaml), since a mart is rewritten as a whole
-MARTS_POOL = "marts"
 _MART_DESCRIPTIONS = {
     "delivery_weekly": "Per production service and week: deployments, successes, failures, "
     "change failures and rate, deploy days, median lead time, recovery and duration, changes "
@@ -53,6 +50,7 @@ def week_range(context: dg.AssetExecutionContext) -> WeekRange:
     group_name="delivery",
     deps=[dg.AssetKey(["staging", "deployments"]), dg.AssetKey(["staging", "incidents"])],
     kinds={"duckdb"},
+    pool=MARTS_POOL,
 )
 def deployment_outcomes(
     warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]
@@ -96,6 +94,7 @@ def build_weekly_mart(
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=deps,
         kinds={"duckdb"},
+        # replacing a mart is serialised across runs (several writers share a lake)
         pool=MARTS_POOL,
     )
     def weekly_mart(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from assets.settings import Settings
-from assets.warehouse import bound, read_sql, run_script, sql_file
+from assets.warehouse import bound, in_transaction, read_sql, run_script, sql_file
 
 BENCHMARKS_FILE = Path(__file__).with_name("benchmarks.json")
 #: a team's cadence is accelerating (slowing) when its weekly trend exceeds this share of its
@@ -131,17 +131,14 @@ def classify_change_failures(
     """
     window = dt.timedelta(hours=settings.incidents.attribution_window_hours)
     lower = since - window - LONGEST_DEPLOYMENT if since else None
-    conn.begin()
-    try:
-        run_script(
+    in_transaction(
+        conn,
+        lambda: run_script(
             conn,
             sql_file(__file__, "deployment_outcomes"),
             {**delivery_params(settings), "since": since, "lower": lower},
-        )
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
+        ),
+    )
     rows = conn.execute(
         "SELECT failure_reason, count(*) FROM outcomes WHERE is_change_failure"
         " GROUP BY ALL ORDER BY ALL"
@@ -191,8 +188,8 @@ def rebuild_mart(
     select = read_sql(sql_file(__file__, table))
     statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
     span = {"week_from": weeks.first, "week_to": weeks.last}
-    conn.begin()
-    try:
+
+    def replace() -> int:
         conn.execute(
             f"DELETE FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to", span
         )
@@ -203,11 +200,9 @@ def rebuild_mart(
             f"SELECT count(*) FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
             span,
         ).fetchone()
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    return int(written)
+        return int(written)
+
+    return in_transaction(conn, replace)
 
 
 def staged_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:

@@ -2,11 +2,10 @@
 
 import dagster as dg
 
-from assets.delivery.assets import MARTS_POOL
 from assets.drift.marts import build_drift_marts
 from assets.settings import Settings
 from assets.table_metadata import column_schema_metadata
-from assets.warehouse import Warehouse
+from assets.warehouse import MARTS_POOL, Warehouse
 
 _DEPS = [dg.AssetKey(["staging", "inventory"]), dg.AssetKey(["staging", "deployments"])]
 

@@ -46,6 +46,7 @@ from assets.ingest.staging import (
     write_batch,
 )
 from assets.settings import Settings
+from assets.warehouse import in_transaction
 
 INPUT_SUFFIXES = frozenset(EXTENSIONS)
 
@@ -179,14 +180,8 @@ def _record(conn: duckdb.DuckDBPyConnection, report: FileReport, now: dt.datetim
 def _record_alone(conn: duckdb.DuckDBPyConnection, reports: Iterable[FileReport]) -> None:
     """Record reports in one transaction of their own."""
     now = _now()
-    conn.begin()
-    try:
-        for report in reports:
-            _record(conn, report, now)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    rows = list(reports)
+    in_transaction(conn, lambda: [_record(conn, report, now) for report in rows])
 
 
 # -- reading one file ------------------------------------------------------------------------
@@ -469,8 +464,8 @@ class _Ingest:
         now = _now()
         reports = [report for _, _, report in staged.parts]
         _settle(reports, self.accept_reason, now)
-        self.conn.begin()
-        try:
+
+        def write() -> None:
             for tag, batch, report in staged.parts:
                 if self.accept_reason is not None:  # its held verdict quarantined these
                     self.conn.execute(
@@ -482,10 +477,14 @@ class _Ingest:
                 counts = report.status in {"loaded", "accepted", "empty"}
                 write_batch(self.conn, batch, report, self.settings, now, rows_count=counts)
                 _record(self.conn, report, now)
-                drop_stage(self.conn)
-            self.conn.commit()
+                # set aside again, not dropped: a commit that collides with another writer's
+                # is written again, and the local temp tables may outlive its rollback
+                park_stage(self.conn, tag)
+
+        try:
+            in_transaction(self.conn, write)
+            self._drop(staged)
         except duckdb.Error as exc:
-            self.conn.rollback()
             self._drop(staged)
             drop_stage(self.conn)
             error = f"{staged.path}: loading failed and was rolled back: {exc}"

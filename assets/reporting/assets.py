@@ -8,15 +8,11 @@ import dagster as dg
 
 from assets.delivery.assets import week_range
 from assets.delivery.marts import clear_pending_weeks
-from assets.reporting.build import (
-    archive_entries,
-    build_weekly_report,
-    iso_week,
-    publishable_week,
-)
+from assets.reporting.build import archive_entries, iso_week, publishable_week
+from assets.reporting.builds import publish_recorded
 from assets.settings import Settings
 from assets.warehouse import Warehouse
-from reports.publish import publish_archive, publish_weekly
+from reports.publish import publish_archive
 
 WEEKLY_REPORT = dg.AssetKey(["reports", "weekly_report"])
 ARCHIVE = dg.AssetKey(["reports", "archive"])
@@ -80,9 +76,8 @@ def build_reporting_assets(
                     continue
                 if check.state == "partial":
                     context.log.warning(check.message)
-                published = publish_weekly(
-                    build_weekly_report(conn, settings, week), settings.reports_path
-                )
+                # recorded with the lake snapshot it read, so it can be rebuilt as built
+                published = publish_recorded(conn, settings, week)
                 context.log.info(f"{iso_week(week)}: {published.path}")
                 pages[week] = str(published.path)
             # the marts of these weeks are up to date now: off the queue of a normal run

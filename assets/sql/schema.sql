@@ -113,8 +113,7 @@ CREATE TABLE IF NOT EXISTS raw.collector_state (
     source         VARCHAR NOT NULL,
     scope          VARCHAR NOT NULL,
     cursor         VARCHAR,
-    last_pulled_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (source, scope)
+    last_pulled_at TIMESTAMPTZ NOT NULL       -- one row per (source, scope)
 );
 
 -- Weeks whose facts changed since the weekly marts last ran: the work queue of a normal run.
@@ -310,4 +309,13 @@ CREATE TABLE IF NOT EXISTS raw.notifications (
     destination VARCHAR NOT NULL,              -- the URL with its secrets masked
     ok          BOOLEAN NOT NULL,
     error       VARCHAR
+);
+
+-- Every published weekly page and the lake snapshot it was read from (null for a DuckDB
+-- file, which keeps no snapshots), so a page can be rebuilt exactly as it was built.
+CREATE TABLE IF NOT EXISTS raw.report_builds (
+    week_start    DATE NOT NULL,
+    built_at      TIMESTAMPTZ NOT NULL,        -- also the page's "generated" time
+    lake_snapshot BIGINT,
+    report_path   VARCHAR NOT NULL
 );

@@ -22,8 +22,10 @@ from pipelines.config import ConfigError, Settings, load_settings, parse_setting
 
 if TYPE_CHECKING:
     from assets.ingest.loader import FileReport
+    from assets.reporting.build import WeekCheck
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+PARTIAL_HELP = "publish the week still under way (its numbers are partial)"
 DEMO_MARKER = ".release-health-demo"
 #: the sample organisation needs this much history (``assets.sample.organisation.MIN_WEEKS``;
 #: not imported, to keep the command line light, and pinned by a test)
@@ -224,14 +226,27 @@ def _file_line(report: FileReport) -> str:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.reporting.build import iso_week, publishable_week
     from assets.warehouse import open_warehouse
     from pipelines.runner import run_pipeline
+    from reports.paths import week_page
 
     # a busy, read-only or foreign warehouse is one line here, not a failed step inside the run
-    open_warehouse(settings).close()
+    with open_warehouse(settings) as conn:
+        if args.week is not None:
+            check = publishable_week(
+                conn, settings, args.week, dt.date.today(), allow_partial=args.partial
+            )
+            # an empty week may still fill from the inbox: the runner checks it after ingest
+            if check.state != "empty":
+                _refuse_unpublishable(check)
     outcome = run_pipeline(settings, week=args.week, backfill=args.backfill, log=_say)
     if not outcome.success:
         _stopped(outcome.problems, "the run stopped")
+    if args.week is not None:
+        wanted = week_page(settings.reports_path, iso_week(args.week))
+        if wanted not in outcome.reports:
+            raise DataProblem(f"week {iso_week(args.week)} holds no data; no page was published")
     for path in outcome.reports:
         _say(_shown(path), sys.stdout)
     return EXIT_OK
@@ -287,7 +302,12 @@ def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     requested = args.week
-    from assets.reporting.build import archive_entries, build_weekly_report, default_report_week
+    from assets.reporting.build import (
+        archive_entries,
+        build_weekly_report,
+        default_report_week,
+        publishable_week,
+    )
     from assets.warehouse import open_warehouse
     from reports.publish import UnsafeReportPath, publish_archive, publish_weekly
 
@@ -295,9 +315,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
     # reading is all a report needs, so a read-only warehouse file can still be published
     with open_warehouse(settings, read_only=True) as conn:
-        week = requested or default_report_week(conn, settings, dt.date.today())
+        today = dt.date.today()
+        week = requested or default_report_week(conn, settings, today)
         if week is None:
             raise DataProblem("the warehouse holds no production deployments yet")
+        check = publishable_week(conn, settings, week, today, allow_partial=args.partial)
+        _refuse_unpublishable(check)
         report = build_weekly_report(conn, settings, week)
         try:
             published = publish_weekly(
@@ -313,6 +336,21 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
             _say(f"{len(published.pngs)} PNG chart(s) written next to the page")
     _say(_shown(published.path), sys.stdout)
     return EXIT_OK
+
+
+def _refuse_unpublishable(check: WeekCheck) -> None:
+    """Stop before an empty, future or unfinished week becomes a page; warn on a partial one."""
+    if check.state == "future":
+        raise UsageError(f"{check.message}; choose a week that is over")
+    if check.state == "empty":
+        raise DataProblem(f"{check.message}; nothing was published")
+    if check.state == "unfinished":
+        raise DataProblem(
+            f"{check.message}; nothing was published "
+            "(hint: add --partial to publish its numbers so far)"
+        )
+    if check.state == "partial":
+        _say(f"warning: {check.message}")
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -449,10 +487,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--week", type=iso_week_flag, help="the report week, YYYY-Www (default: last complete week)"
     )
     run.add_argument("--backfill", action="store_true", help="rebuild every week of history")
+    run.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     run.set_defaults(handler=cmd_run)
 
     report = verbs.add_parser("report", help="(re)publish a weekly report from the warehouse")
     report.add_argument("--week", type=iso_week_flag, help="YYYY-Www (default: last complete week)")
+    report.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     report.add_argument("--self-contained", action="store_true", help="embed plotly.js")
     report.add_argument("--png", action="store_true", help="also write PNG charts")
     report.set_defaults(handler=cmd_report)

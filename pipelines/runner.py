@@ -25,7 +25,7 @@ from assets.delivery.marts import (
     week_window,
 )
 from assets.ingest.file_states import held_files
-from assets.reporting.build import default_report_week, iso_week
+from assets.reporting.build import default_report_week, iso_week, publishable_week
 from assets.warehouse import open_warehouse
 from pipelines.config import Settings
 from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
@@ -98,6 +98,12 @@ def weeks_to_rebuild(
         span = data_weeks(conn, settings)
         stale = stale_weeks(conn, settings)
         report_week = week or default_report_week(conn, settings, today)
+        # the week still under way was allowed (or refused) by the caller already
+        checked = (
+            publishable_week(conn, settings, report_week, today, allow_partial=True)
+            if report_week
+            else None
+        )
     shown = f"{iso_week(window.first)} .. {iso_week(window.last)}"
     if staged is not None and staged != span:
         log(
@@ -107,6 +113,10 @@ def weeks_to_rebuild(
         )
     if report_week and clamp_weeks(WeekRange.of(report_week), window) is None:
         log(f"week {iso_week(report_week)} is outside the weeks {shown}: not rebuilt")
+        report_week = None
+    if report_week and not checked.publishable:
+        # an empty or future week would join the archive as a blank page
+        log(f"{checked.message}: not published")
         report_week = None
     if span is None:
         return None, report_week

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -22,6 +23,8 @@ SPARKLINE_WEEKS = 12
 TREND_WEEKS = 26
 PROBLEM_SERVICES = 10
 RECENT_DEPLOYS_PER_SERVICE = 5
+#: complete and partial weeks are published; the others are refused with a reason
+WeekState = Literal["complete", "partial", "unfinished", "future", "empty"]
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -51,6 +54,56 @@ def default_report_week(
         return None
     last_complete = week_of(today) - dt.timedelta(weeks=1)
     return min(last_complete, weeks.last)
+
+
+@dataclass(frozen=True)
+class WeekCheck:
+    """Whether a week's report may be published, and if not, why (one line for a person)."""
+
+    week_start: dt.date
+    state: WeekState
+    message: str
+
+    @property
+    def publishable(self) -> bool:
+        return self.state in ("complete", "partial")
+
+
+def publishable_week(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    week_start: dt.date,
+    today: dt.date,
+    *,
+    allow_partial: bool = False,
+) -> WeekCheck:
+    """The one rule for which weeks get a report page.
+
+    A week that has not started is never published; a week outside the weeks that hold
+    production deployments would be an empty page joining the archive, so it is refused; the
+    week still under way is published only when asked (``allow_partial``), and then says so.
+    """
+    label = iso_week(week_start)
+    current = week_of(today)
+    if week_start > current:
+        return WeekCheck(week_start, "future", f"week {label} has not started yet")
+    span = data_weeks(conn, settings)
+    if span is None:
+        return WeekCheck(week_start, "empty", "the warehouse holds no production deployments yet")
+    if not span.first <= week_start <= span.last:
+        return WeekCheck(
+            week_start,
+            "empty",
+            f"week {label} holds no data: production deployments span "
+            f"{iso_week(span.first)} .. {iso_week(span.last)}",
+        )
+    if week_start == current:
+        if allow_partial:
+            return WeekCheck(
+                week_start, "partial", f"week {label} is not over yet: its numbers are partial"
+            )
+        return WeekCheck(week_start, "unfinished", f"week {label} is not over yet")
+    return WeekCheck(week_start, "complete", f"week {label}")
 
 
 def _value(frame: pd.DataFrame, column: str, row: int = -1) -> float | None:

@@ -1,0 +1,82 @@
+"""Which weeks get a page: never a future week, never a week without data, and the week still
+under way only when asked (then with a warning)."""
+
+import datetime as dt
+
+import pytest
+
+from assets.reporting.build import publishable_week
+from pipelines.cli import main
+
+# the inbox of tests/test_pipelines/conftest.py: production deployments 2024-01-01 .. 2024-01-15
+FIRST_WEEK = dt.date(2024, 1, 1)  # 2024-W01
+LAST_WEEK = dt.date(2024, 1, 15)  # 2024-W03
+TODAY_AFTER = dt.date(2024, 2, 1)  # the data's weeks are all over
+TODAY_DURING = dt.date(2024, 1, 17)  # a Wednesday of 2024-W03
+
+
+@pytest.mark.parametrize(
+    ("week", "today", "partial", "state"),
+    [
+        (FIRST_WEEK, TODAY_AFTER, False, "complete"),
+        (LAST_WEEK, TODAY_AFTER, False, "complete"),
+        (dt.date(2023, 12, 25), TODAY_AFTER, False, "empty"),  # before the first deployment
+        (dt.date(2024, 1, 22), TODAY_AFTER, False, "empty"),  # after the last one
+        (dt.date(2024, 2, 5), TODAY_AFTER, False, "future"),  # not started
+        (LAST_WEEK, TODAY_DURING, False, "unfinished"),
+        (LAST_WEEK, TODAY_DURING, True, "partial"),
+    ],
+)
+def test_publishable_week_states(inbox_settings, warehouse_from_inbox, week, today, partial, state):
+    conn = warehouse_from_inbox(inbox_settings)
+    check = publishable_week(conn, inbox_settings, week, today, allow_partial=partial)
+    assert check.state == state
+    assert check.publishable is (state in ("complete", "partial"))
+
+
+def test_empty_week_names_the_span_of_data(inbox_settings, warehouse_from_inbox):
+    conn = warehouse_from_inbox(inbox_settings)
+    check = publishable_week(conn, inbox_settings, dt.date(2020, 3, 2), TODAY_AFTER)
+    assert check.message == (
+        "week 2020-W10 holds no data: production deployments span 2024-W01 .. 2024-W03"
+    )
+
+
+def _cli_workspace(inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch):
+    warehouse_from_inbox(inbox_settings).close()
+    config = tmp_path / "release-health.yaml"
+    config.write_text(
+        f"warehouse: {inbox_settings.warehouse_path}\n"
+        f"inbox_dir: {inbox_settings.inbox_path}\n"
+        f"reports_dir: {inbox_settings.reports_path}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    for variable in ("RELEASE_HEALTH_CONFIG", "RELEASE_HEALTH_WAREHOUSE"):
+        monkeypatch.delenv(variable, raising=False)
+    return inbox_settings.reports_path
+
+
+@pytest.mark.parametrize(
+    ("week", "code", "says"),
+    [
+        ("2030-W01", 2, "week 2030-W01 has not started yet"),
+        ("2020-W10", 1, "week 2020-W10 holds no data"),
+    ],
+)
+def test_report_refuses_future_and_empty_weeks(
+    inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch, capsys, week, code, says
+):
+    reports = _cli_workspace(inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch)
+    assert main(["report", "--week", week]) == code
+    assert says in capsys.readouterr().err
+    assert not (reports / week).exists()
+    assert not (reports / "index.html").exists()
+
+
+def test_report_of_a_week_with_data_is_published(
+    inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch, capsys
+):
+    reports = _cli_workspace(inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch)
+    assert main(["report", "--week", "2024-W02"]) == 0
+    assert (reports / "2024-W02" / "index.html").is_file()
+    assert sorted(p.name for p in reports.glob("*-W*")) == ["2024-W02"]

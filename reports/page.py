@@ -55,6 +55,8 @@ class KpiView:
     card: KpiCard
     sparkline: Markup
     tier_class: str
+    #: the tier is judged over the trailing window, not this week alone: the badge says so
+    tier_label: str = "tier"
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,10 @@ def tier_class(tier: str | None, theme: Theme = THEME) -> str:
     return f"tier-{name}" if name in theme.tiers else "tier-other"
 
 
-def kpi_view(card: KpiCard, theme: Theme = THEME) -> KpiView:
+def kpi_view(card: KpiCard, theme: Theme = THEME, trailing_weeks: int | None = None) -> KpiView:
     """A card with its sparkline and tier class (value and change are template filters)."""
     return KpiView(
+        tier_label=f"{trailing_weeks}-week tier" if trailing_weeks else "tier",
         card=card,
         sparkline=sparkline_svg(
             card.sparkline, title=f"{card.label}, last 12 weeks", colour=theme.accent
@@ -124,11 +127,13 @@ def kpi_view(card: KpiCard, theme: Theme = THEME) -> KpiView:
     )
 
 
-def kpi_groups(cards: list[KpiCard], theme: Theme = THEME) -> list[KpiGroupView]:
+def kpi_groups(
+    cards: list[KpiCard], theme: Theme = THEME, trailing_weeks: int | None = None
+) -> list[KpiGroupView]:
     """Cards grouped smaller / faster / safer / consistent, empty groups dropped."""
     groups = []
     for key, title, subtitle in KPI_GROUPS:
-        views = [kpi_view(card, theme) for card in cards if card.group == key]
+        views = [kpi_view(card, theme, trailing_weeks) for card in cards if card.group == key]
         if views:
             groups.append(KpiGroupView(key, title, subtitle, views))
     return groups
@@ -220,7 +225,9 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
         files_badge=("quality-rejections", "needs attention")
         if attention
         else ("quality-ok", "all good"),
-        kpi_groups=kpi_groups(report.kpis, theme) if report.has_deployments else [],
+        kpi_groups=kpi_groups(report.kpis, theme, report.trailing_weeks)
+        if report.has_deployments
+        else [],
         tables=tables,
         problem_services=(
             problem_service_views(report) if report.has_deployments else ProblemServices([], 0)

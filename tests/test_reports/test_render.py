@@ -161,3 +161,16 @@ def test_environment_and_problem_sections(report: WeeklyReport) -> None:
     assert "2 change failures in 5 deployments (40 %)" in problems
     assert "1 change failure in 3 deployments (33 %)" in problems
     assert problems.index("checkout") < problems.index("search-api")
+
+
+def test_kpi_tier_badge_says_it_judges_the_trailing_window(report: WeeklyReport) -> None:
+    page = render_weekly(report)
+
+    weeks = report.trailing_weeks
+    # this week's value stands beside a tier of the trailing window: the badge names the window
+    assert re.search(
+        rf'<span class="rh-kpi__tier-label">{weeks}-week tier</span> '
+        r'<span class="rh-badge rh-tier-elite">elite</span>',
+        page,
+    )
+    assert page.count(f"{weeks}-week tier") == sum(1 for card in report.kpis if card.tier)

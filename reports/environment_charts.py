@@ -70,7 +70,8 @@ def environment_matrix(
         text.append(text_row)
         custom.append(custom_row)
     total = matrix["service"].nunique()
-    title = "Versions by environment (colour = relation to production)"
+    # the colour is said of production, like the drift list's kind badge
+    title = "Versions by environment (colour = production compared with the cell)"
     if total > len(services):
         title += f" — {len(services)} of {total} services, drifting first"
     fig = go.Figure(
@@ -91,7 +92,8 @@ def environment_matrix(
         xgap=2,
         ygap=2,
         hovertemplate=(
-            "%{y} in %{x}<br>version %{text}<br>%{customdata[0]} since %{customdata[1]}"
+            "%{y} in %{x}<br>version %{text}<br>production: %{customdata[0]}, cell since "
+            "%{customdata[1]}"
             "<extra></extra>"
         ),
     )

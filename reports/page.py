@@ -42,6 +42,8 @@ QUALITY_WORDS = {
     "ok": "ok",
 }
 NO_DEPLOYMENTS = "No production deployments in this week."
+#: a line over time needs two days; one snapshot would draw an empty chart with a silly axis
+MIN_AGING_DAYS = 2
 
 
 # A KPI group spans as many grid columns as it has cards, up to the width of the grid.
@@ -94,6 +96,7 @@ class WeeklyPage:
     tables: dict[str, Table]
     problem_services: ProblemServices
     figures: dict[str, go.Figure] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
     no_deployments: str = NO_DEPLOYMENTS
 
     @property
@@ -193,12 +196,28 @@ def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.F
         figures["environment-matrix"] = environment_charts.environment_matrix(
             env.matrix, env.environments, theme
         )
-        if not env.aging.empty:
+        if aging_days(env.aging) >= MIN_AGING_DAYS:
             figures["drift-aging"] = environment_charts.drift_aging(env.aging, theme)
         lags = env.promotion_lag
         if not lags.empty and pd.to_numeric(lags["lag_hours"], errors="coerce").notna().any():
             figures["promotion-lag"] = environment_charts.promotion_lag(lags, theme)
     return figures
+
+
+def aging_days(aging: pd.DataFrame) -> int:
+    """How many inventory days the drift-over-time chart would have."""
+    return 0 if aging.empty or "as_of" not in aging else int(aging["as_of"].nunique())
+
+
+def page_notes(report: WeeklyReport) -> dict[str, str]:
+    """What stands in for a chart that has too little data to draw honestly."""
+    notes = {}
+    days = aging_days(report.environment.aging)
+    if days == 1:
+        notes["drift-aging"] = (
+            "Only one inventory snapshot so far: drift over time needs at least two days."
+        )
+    return notes
 
 
 def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
@@ -233,4 +252,5 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
             problem_service_views(report) if report.has_deployments else ProblemServices([], 0)
         ),
         figures=weekly_figures(report, theme),
+        notes=page_notes(report),
     )

@@ -174,3 +174,18 @@ def test_kpi_tier_badge_says_it_judges_the_trailing_window(report: WeeklyReport)
         page,
     )
     assert page.count(f"{weeks}-week tier") == sum(1 for card in report.kpis if card.tier)
+
+
+def test_one_inventory_snapshot_shows_a_note_instead_of_an_empty_chart(
+    report: WeeklyReport,
+) -> None:
+    env = report.environment
+    one_day = env.aging[env.aging["as_of"] == env.aging["as_of"].max()]
+    page = render_weekly(
+        dataclasses.replace(report, environment=dataclasses.replace(env, aging=one_day))
+    )
+
+    assert 'data-chart="drift-aging"' not in page
+    assert "drift-aging" not in charts_block(page)
+    assert "Only one inventory snapshot so far: drift over time needs at least two days." in page
+    assert 'data-chart="environment-matrix"' in page  # the rest of the section stays

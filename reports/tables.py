@@ -6,14 +6,19 @@ template only loops over what it is given.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from reports.csv_export import MAX_CSV_ROWS, csv_data_uri, frame_csv
 from reports.formatting import MISSING, format_number, is_missing
 
 DEFAULT_ROW_LIMIT = 15
+#: rows beyond the cap are shown on request (a folded part) up to this many; the CSV has more
+MAX_EXPANDED_ROWS = 200
+_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 TEXT_LIMIT = 120
 
 Formatter = Callable[[object], str]
@@ -56,6 +61,8 @@ class ColumnSpec:
     numeric: bool = False
     mono: bool = False
     badge: BadgeRule | None = None
+    #: prose that needs room to read (a rule, a reason): never squeezed to a sliver
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class Cell:
     numeric: bool = False
     mono: bool = False
     badge: str | None = None
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,27 @@ class Table:
     empty: str = "Nothing to show."
     caption: str | None = None
     muted_rows: frozenset[int] = field(default_factory=frozenset)
+    #: rows after the cap, shown when the reader unfolds them
+    extra_rows: list[list[Cell]] = field(default_factory=list)
+    #: the whole table (up to MAX_CSV_ROWS) as a CSV download, and its file name
+    csv_href: str = ""
+    csv_name: str = "table.csv"
+    csv_rows: int = 0
 
     @property
     def total(self) -> int:
         return len(self.rows) + self.more
+
+    @property
+    def hidden(self) -> int:
+        """Rows neither shown nor unfoldable (only in the CSV, or beyond it)."""
+        return self.more - len(self.extra_rows)
+
+
+def csv_file_name(name: str) -> str:
+    """A download name from a table's name: lower case letters, digits and dashes only."""
+    slug = _SLUG_CHARS.sub("-", name.lower()).strip("-") or "table"
+    return f"{slug}.csv"
 
 
 def build_table(
@@ -96,6 +121,7 @@ def build_table(
     empty: str = "Nothing to show.",
     caption: str | None = None,
     muted: Callable[[pd.Series], bool] | None = None,
+    name: str = "table",
 ) -> Table:
     """Format the first ``limit`` rows of ``frame`` (already sorted) with ``columns``.
 
@@ -106,14 +132,11 @@ def build_table(
     rows: list[list[Cell]] = []
     muted_rows: set[int] = set()
     for index, (_, record) in enumerate(head.iterrows()):
-        row = []
-        for spec in columns:
-            value = record[spec.key] if spec.key in record.index else None
-            badge = spec.badge(value) if spec.badge else None
-            row.append(Cell(spec.format(value), spec.numeric, spec.mono, badge))
-        rows.append(row)
+        rows.append(_cells(record, columns))
         if muted is not None and muted(record):
             muted_rows.add(index)
+    extra = frame.iloc[len(head) : MAX_EXPANDED_ROWS]
+    csv_rows = min(len(frame), MAX_CSV_ROWS)
     return Table(
         columns=[Column(spec.label, spec.numeric) for spec in columns],
         rows=rows,
@@ -121,4 +144,17 @@ def build_table(
         empty=empty,
         caption=caption,
         muted_rows=frozenset(muted_rows),
+        extra_rows=[_cells(record, columns) for _, record in extra.iterrows()],
+        csv_href=csv_data_uri(frame_csv(frame, [(c.key, c.label) for c in columns])),
+        csv_name=csv_file_name(name),
+        csv_rows=csv_rows,
     )
+
+
+def _cells(record: pd.Series, columns: Sequence[ColumnSpec]) -> list[Cell]:
+    row = []
+    for spec in columns:
+        value = record[spec.key] if spec.key in record.index else None
+        badge = spec.badge(value) if spec.badge else None
+        row.append(Cell(spec.format(value), spec.numeric, spec.mono, badge, spec.wide))
+    return row

@@ -136,6 +136,8 @@ class WeeklyReport:
     unknown_environments: pd.DataFrame = field(default_factory=pd.DataFrame)
     lead_time_excluded: int = 0
     definitions: list[Definition] = field(default_factory=list)
+    #: the week was still under way when the page was made: its numbers are partial
+    partial: bool = False
 
     @property
     def period_start(self) -> dt.date:

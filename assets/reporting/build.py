@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -217,12 +218,16 @@ def build_weekly_report(
         conn, "recent_deploys", {**params, "services": problems["service"].tolist()}
     )
     span = data_weeks(conn, settings)
+    made = now or dt.datetime.now(tz=dt.UTC)
+    # the week is partial while it is under way in the reporting time zone
+    partial = week_of(made.astimezone(ZoneInfo(settings.timezone)).date()) == week_start
     (freshness,) = conn.execute(read_sql(sql_file(__file__, "freshness"))).fetchone()
     return WeeklyReport(
         week=iso_week(week_start),
         week_start=week_start,
         timezone=settings.timezone,
-        generated_at=now or dt.datetime.now(tz=dt.UTC),
+        generated_at=made,
+        partial=partial,
         benchmark=settings.metrics.benchmark,
         benchmark_title=benchmarks[settings.metrics.benchmark]["title"],
         trailing_weeks=settings.metrics.trailing_weeks,

@@ -80,3 +80,18 @@ def test_report_of_a_week_with_data_is_published(
     assert main(["report", "--week", "2024-W02"]) == 0
     assert (reports / "2024-W02" / "index.html").is_file()
     assert sorted(p.name for p in reports.glob("*-W*")) == ["2024-W02"]
+
+
+def test_printed_command_runs_as_printed_without_the_venv_on_path(tmp_path, monkeypatch):
+    from pipelines.cli import self_command
+
+    program = tmp_path / ".venv" / "bin" / "release-health"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert self_command(str(program)) == ".venv/bin/release-health"
+    # on PATH as this very program: the bare name works as printed
+    monkeypatch.setenv("PATH", f"{program.parent}:/usr/bin")
+    assert self_command(str(program)) == "release-health"

@@ -189,3 +189,11 @@ def test_one_inventory_snapshot_shows_a_note_instead_of_an_empty_chart(
     assert "drift-aging" not in charts_block(page)
     assert "Only one inventory snapshot so far: drift over time needs at least two days." in page
     assert 'data-chart="environment-matrix"' in page  # the rest of the section stays
+
+
+def test_a_week_under_way_says_its_numbers_are_partial(report: WeeklyReport) -> None:
+    partial = render_weekly(dataclasses.replace(report, partial=True))
+    complete = render_weekly(report)
+
+    assert 'id="partial-week"' in partial and "every number on this page is partial" in partial
+    assert 'id="partial-week"' not in complete

@@ -16,6 +16,7 @@ import pandas as pd
 from assets.delivery.marts import BENCHMARKS_FILE, WeekRange, data_weeks, delivery_params, week_of
 from assets.reporting.definitions import report_definitions
 from assets.reporting.environment import build_environment_section, consistency_cards, report_frame
+from assets.reporting.review import act_on_this, service_details, service_teams, team_comparison
 from assets.settings import Settings
 from assets.warehouse import read_sql, sql_file
 from reports.model import ArchiveEntry, KpiCard, TierBand, WeeklyReport
@@ -199,8 +200,13 @@ def build_weekly_report(
     week_start: dt.date,
     *,
     now: dt.datetime | None = None,
+    freeze_violations: pd.DataFrame | None = None,
 ) -> WeeklyReport:
-    """The report model of one week from the marts and small staging aggregates."""
+    """The report model of one week from the marts and small staging aggregates.
+
+    ``freeze_violations`` (service, team, started_at, freeze, why) fills that item of the
+    "act on this" box; without it the item is empty.
+    """
     benchmarks = json.loads(BENCHMARKS_FILE.read_text(encoding="utf-8"))
     params = {
         **delivery_params(settings),
@@ -222,12 +228,15 @@ def build_weekly_report(
     # the week is partial while it is under way in the reporting time zone
     partial = week_of(made.astimezone(ZoneInfo(settings.timezone)).date()) == week_start
     (freshness,) = conn.execute(read_sql(sql_file(__file__, "freshness"))).fetchone()
+    environment = build_environment_section(conn, settings, week_start, TREND_WEEKS)
+    cadence = report_frame(conn, "cadence", params)
+    teams = service_teams(conn, week_start)
+    act = act_on_this(conn, settings, week_start, environment, teams, freeze_violations)
     return WeeklyReport(
         week=iso_week(week_start),
         week_start=week_start,
         timezone=settings.timezone,
         generated_at=made,
-        partial=partial,
         benchmark=settings.metrics.benchmark,
         benchmark_title=benchmarks[settings.metrics.benchmark]["title"],
         trailing_weeks=settings.metrics.trailing_weeks,
@@ -245,10 +254,10 @@ def build_weekly_report(
         org_weeks=org_weeks,
         cfr_bands=cfr_bands(benchmarks, settings.metrics.benchmark),
         calendar=report_frame(conn, "calendar", params),
-        cadence=report_frame(conn, "cadence", params),
+        cadence=cadence,
         release_windows=_mart_week(conn, "release_windows", week_start),
         batch_risk=_mart_week(conn, "batch_risk", week_start),
-        environment=build_environment_section(conn, settings, week_start, TREND_WEEKS),
+        environment=environment,
         problem_services=problems,
         recent_deploys=recent,
         rejection_reasons=_inbox_relative(
@@ -257,6 +266,10 @@ def build_weekly_report(
         unknown_environments=report_frame(conn, "unknown_environments", params),
         lead_time_excluded=int(_value(this_week, "lead_time_excluded") or 0),
         definitions=report_definitions(settings, benchmarks),
+        partial=partial,
+        act=act,
+        teams=team_comparison(conn, week_start, cadence, act.drift, environment.drift, teams),
+        services=service_details(conn, settings, week_start, TREND_WEEKS, environment, teams),
     )
 
 

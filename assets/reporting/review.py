@@ -1,0 +1,162 @@
+"""The review meeting's parts of the weekly report: what to act on, teams side by side, and
+one small story per service. Frames are aggregates or capped lists, never raw rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from assets.reporting.environment import report_frame
+from assets.settings import Settings
+from reports.model import ActOnThis, EnvironmentSection, ServiceDetail
+
+#: a service fails repeatedly when change failures hit this many of the recent weeks
+REPEATED_FAILURE_WEEKS = 2
+RECENT_WEEKS = 4
+INCIDENTS_PER_SERVICE = 10
+LAGS_PER_SERVICE = 10
+HOURS_PER_DAY = 24
+#: pages per week at most, so a huge organisation cannot make a report of unbounded size
+MAX_SERVICE_PAGES = 500
+
+
+def service_teams(conn: duckdb.DuckDBPyConnection, week_start: dt.date) -> dict[str, str]:
+    """Each service's owning team as of the week."""
+    frame = report_frame(conn, "service_teams", {"week_start": week_start})
+    return dict(zip(frame["service"], frame["team"], strict=True))
+
+
+def overdue_drift(drift: pd.DataFrame, sla_hours: float, teams: dict[str, str]) -> pd.DataFrame:
+    """Unexpected drift older than the promotion SLA, oldest first, with the owning team."""
+    columns = ["service", "team", "drift_kind", "drift_age_days", "rule"]
+    if drift.empty:
+        return pd.DataFrame({column: [] for column in columns})
+    expected = drift["expected"].fillna(False).astype(bool)
+    age_hours = pd.to_numeric(drift["drift_age_days"], errors="coerce") * HOURS_PER_DAY
+    late = drift[~expected & (age_hours >= sla_hours)]
+    late = late.assign(team=[teams.get(service) for service in late["service"]])
+    return late.sort_values(["drift_age_days", "service"], ascending=[False, True])[columns]
+
+
+def act_on_this(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    week_start: dt.date,
+    environment: EnvironmentSection,
+    teams: dict[str, str],
+    freeze_violations: pd.DataFrame | None = None,
+) -> ActOnThis:
+    """Overdue drift, services failing repeatedly, held files; freeze violations as given."""
+    sla = float(settings.drift.promotion_sla_hours)
+    act = ActOnThis(
+        drift=overdue_drift(environment.drift, sla, teams),
+        failing=report_frame(
+            conn,
+            "repeat_failures",
+            {"week_start": week_start, "recent": RECENT_WEEKS, "min_weeks": REPEATED_FAILURE_WEEKS},
+        ),
+        held=report_frame(conn, "held_files", {}),
+        sla_hours=sla,
+        recent_weeks=RECENT_WEEKS,
+    )
+    if freeze_violations is not None:
+        act.freeze_violations = freeze_violations
+    return act
+
+
+def team_comparison(
+    conn: duckdb.DuckDBPyConnection,
+    week_start: dt.date,
+    cadence: pd.DataFrame,
+    overdue: pd.DataFrame,
+    drift: pd.DataFrame,
+    teams: dict[str, str],
+) -> pd.DataFrame:
+    """One row per team: the four keys and tiers over the trailing window, the cadence label
+    of its last week, and the unexpected drift its services carry."""
+    frame = report_frame(conn, "team_comparison", {"week_start": week_start})
+    labels: dict[str, str] = {}
+    if not cadence.empty:
+        last = cadence.sort_values("week_start").groupby("team").tail(1)
+        labels = dict(zip(last["team"], last["trend"], strict=True))
+    owned: dict[str, int] = {}
+    if not drift.empty:
+        unexpected = drift[~drift["expected"].fillna(False).astype(bool)]
+        for service in unexpected["service"]:
+            team = teams.get(service)
+            if team is not None:
+                owned[team] = owned.get(team, 0) + 1
+    return frame.assign(
+        cadence_trend=[labels.get(team) for team in frame["team"]],
+        drift_owned=[owned.get(team, 0) for team in frame["team"]],
+    )
+
+
+def drift_runs(days: pd.DataFrame) -> pd.DataFrame:
+    """A service's daily drift kinds folded into runs of one kind: start, end, days."""
+    columns = ["drift_kind", "expected", "start", "end", "days"]
+    if days.empty:
+        return pd.DataFrame({column: [] for column in columns})
+    ordered = days.sort_values("as_of")
+    key = ordered["drift_kind"].astype(str) + "/" + ordered["expected"].astype(str)
+    run = (key != key.shift()).cumsum()
+    runs = ordered.groupby(run).agg(
+        drift_kind=("drift_kind", "first"),
+        expected=("expected", "first"),
+        start=("as_of", "min"),
+        end=("as_of", "max"),
+        days=("as_of", "count"),
+    )
+    return runs.iloc[::-1].reset_index(drop=True)[columns]  # newest first
+
+
+def service_details(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    week_start: dt.date,
+    weeks: int,
+    environment: EnvironmentSection,
+    teams: dict[str, str],
+) -> list[ServiceDetail]:
+    """One detail per service seen in production or the inventory (bulk queries, split here)."""
+    params: dict[str, Any] = {
+        "week_start": week_start,
+        "weeks": weeks,
+        "tz": settings.timezone,
+        "production": settings.environments.production,
+        "per_service": INCIDENTS_PER_SERVICE,
+    }
+    weekly = report_frame(conn, "service_weeks", params)
+    drift = report_frame(conn, "service_drift", params)
+    incidents = report_frame(conn, "service_incidents", params)
+    lags = report_frame(conn, "promotion_lag", params)
+    matrix = environment.matrix
+    names = set(weekly["service"]) | set(teams)
+    if not matrix.empty:
+        names |= set(matrix["service"])
+
+    def own(frame: pd.DataFrame, service: str) -> pd.DataFrame:
+        if frame.empty:
+            return frame
+        return frame[frame["service"] == service].drop(columns="service").reset_index(drop=True)
+
+    details = []
+    for service in sorted(names, key=str)[:MAX_SERVICE_PAGES]:
+        service_lags = own(lags, service)
+        if not service_lags.empty:
+            service_lags = service_lags.iloc[::-1].head(LAGS_PER_SERVICE)  # newest first
+        details.append(
+            ServiceDetail(
+                service=service,
+                team=teams.get(service),
+                weekly=own(weekly, service),
+                versions=own(matrix, service),
+                drift_runs=drift_runs(own(drift, service)),
+                promotion_lag=service_lags,
+                incidents=own(incidents, service),
+            )
+        )
+    return details

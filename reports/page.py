@@ -18,6 +18,7 @@ from reports import charts, environment_charts
 from reports.formatting import format_date, format_datetime, plural
 from reports.model import KpiCard, WeeklyReport
 from reports.paths import ARCHIVE_HREF_FROM_WEEK, week_href_from_week
+from reports.review import ActView, act_view, service_link, team_table
 from reports.sections import (
     ProblemServices,
     data_quality_tables,
@@ -97,6 +98,9 @@ class WeeklyPage:
     problem_services: ProblemServices
     figures: dict[str, go.Figure] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    act: ActView = field(default_factory=ActView)
+    #: the teams the filter offers
+    teams: list[str] = field(default_factory=list)
     no_deployments: str = NO_DEPLOYMENTS
 
     @property
@@ -223,9 +227,11 @@ def page_notes(report: WeeklyReport) -> dict[str, str]:
 def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
     """Turn a weekly report into the template's view of it (figures included)."""
     summary, attention = files_summary(report.input_files)
+    link = service_link({detail.service for detail in report.services})
     tables = data_quality_tables(report)
+    tables["teams"] = team_table(report)
     if report.has_deployments:
-        tables.update(environment_tables(report.environment, report.timezone))
+        tables.update(environment_tables(report.environment, report.timezone, link))
     return WeeklyPage(
         report=report,
         title=f"Release health · {report.week}",
@@ -249,8 +255,12 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
         else [],
         tables=tables,
         problem_services=(
-            problem_service_views(report) if report.has_deployments else ProblemServices([], 0)
+            problem_service_views(report, link)
+            if report.has_deployments
+            else ProblemServices([], 0)
         ),
         figures=weekly_figures(report, theme),
         notes=page_notes(report),
+        act=act_view(report.act, link, report.timezone, theme),
+        teams=sorted({str(t) for t in report.teams.get("team", pd.Series(dtype=object)).dropna()}),
     )

@@ -123,6 +123,7 @@ def render_weekly_page(
         plotly_inline=inline_script(plotly_js) if plotly_js is not None else None,
         plotly_src=plotly_src,
         chart_script=_static_text("charts.js"),
+        review_script=_static_text("review.js"),
     )
     return _environment().get_template("weekly.html.j2").render(context)
 

@@ -22,6 +22,7 @@ from reports.model import EnvironmentSection, WeeklyReport
 from reports.tables import (
     ColumnSpec,
     Formatter,
+    Link,
     Table,
     badge_class,
     build_table,
@@ -142,7 +143,9 @@ def data_quality_tables(report: WeeklyReport) -> dict[str, Table]:
     )
 
 
-def environment_tables(env: EnvironmentSection, timezone: str) -> dict[str, Table]:
+def environment_tables(
+    env: EnvironmentSection, timezone: str, link: Link | None = None
+) -> dict[str, Table]:
     """Drift list (unexpected first, oldest first), opened/closed, bypassed baseline."""
     if not env.has_inventory:
         return {}
@@ -152,8 +155,9 @@ def environment_tables(env: EnvironmentSection, timezone: str) -> dict[str, Tabl
         drift = drift.assign(_expected=expected)
         drift = _sorted(drift, ["_expected", "drift_age_days", "service"], [True, False, True])
     kind_badge = badge_class("kind", DRIFT_KINDS)
+    service = ColumnSpec("service", "Service", link=link)
     moves = [
-        ColumnSpec("service", "Service"),
+        service,
         ColumnSpec("drift_kind", "Kind", _as_words, badge=kind_badge),
         ColumnSpec("at", "On", _as_date),
     ]
@@ -208,6 +212,7 @@ class ProblemServiceView:
     summary: str
     reasons: str
     deploys: Table
+    href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,7 +221,7 @@ class ProblemServices:
     more: int
 
 
-def problem_service_views(report: WeeklyReport) -> ProblemServices:
+def problem_service_views(report: WeeklyReport, link: Link | None = None) -> ProblemServices:
     """The services with most change failures this week, each with its recent deploys."""
     services = report.problem_services
     if services.empty:
@@ -258,6 +263,7 @@ def problem_service_views(report: WeeklyReport) -> ProblemServices:
                     empty="No recent deploys recorded.",
                     name=f"{row['service']} recent deploys",
                 ),
+                href=link(row["service"]) if link else None,
             )
         )
     return ProblemServices(items, max(len(services) - MAX_PROBLEM_SERVICES, 0))

@@ -23,6 +23,7 @@ TEXT_LIMIT = 120
 
 Formatter = Callable[[object], str]
 BadgeRule = Callable[[object], str | None]
+Link = Callable[[object], str | None]
 
 
 def format_text(value: object, limit: int = TEXT_LIMIT) -> str:
@@ -63,6 +64,10 @@ class ColumnSpec:
     badge: BadgeRule | None = None
     #: prose that needs room to read (a rule, a reason): never squeezed to a sliver
     wide: bool = False
+    #: where the cell's text links to (a service's page), or None
+    link: Link | None = None
+    #: the value the column sorts by (numbers sort as numbers, tiers by rank), or None
+    sort: Callable[[object], float | str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class Cell:
     mono: bool = False
     badge: str | None = None
     wide: bool = False
+    href: str | None = None
+    sort: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,9 @@ class Table:
     csv_href: str = ""
     csv_name: str = "table.csv"
     csv_rows: int = 0
+    #: the team of each shown row (then extra row), for the page's team filter
+    row_teams: list[str | None] = field(default_factory=list)
+    extra_teams: list[str | None] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -122,6 +132,7 @@ def build_table(
     caption: str | None = None,
     muted: Callable[[pd.Series], bool] | None = None,
     name: str = "table",
+    team_column: str | None = None,
 ) -> Table:
     """Format the first ``limit`` rows of ``frame`` (already sorted) with ``columns``.
 
@@ -148,7 +159,15 @@ def build_table(
         csv_href=csv_data_uri(frame_csv(frame, [(c.key, c.label) for c in columns])),
         csv_name=csv_file_name(name),
         csv_rows=csv_rows,
+        row_teams=_teams(head, team_column),
+        extra_teams=_teams(extra, team_column),
     )
+
+
+def _teams(frame: pd.DataFrame, column: str | None) -> list[str | None]:
+    if column is None or column not in frame:
+        return []
+    return [None if is_missing(team) else str(team) for team in frame[column]]
 
 
 def _cells(record: pd.Series, columns: Sequence[ColumnSpec]) -> list[Cell]:
@@ -156,5 +175,8 @@ def _cells(record: pd.Series, columns: Sequence[ColumnSpec]) -> list[Cell]:
     for spec in columns:
         value = record[spec.key] if spec.key in record.index else None
         badge = spec.badge(value) if spec.badge else None
-        row.append(Cell(spec.format(value), spec.numeric, spec.mono, badge, spec.wide))
+        href = spec.link(value) if spec.link and not is_missing(value) else None
+        key = spec.sort(value) if spec.sort else None
+        sort = None if key is None or is_missing(key) else str(key)
+        row.append(Cell(spec.format(value), spec.numeric, spec.mono, badge, spec.wide, href, sort))
     return row

@@ -231,6 +231,9 @@ def build_weekly_report(
     environment = build_environment_section(conn, settings, week_start, TREND_WEEKS)
     cadence = report_frame(conn, "cadence", params)
     teams = service_teams(conn, week_start)
+    if not environment.drift.empty:
+        # the owning team travels with each drift row, for the page's team filter
+        environment.drift["team"] = [teams.get(s) for s in environment.drift["service"]]
     act = act_on_this(conn, settings, week_start, environment, teams, freeze_violations)
     return WeeklyReport(
         week=iso_week(week_start),

@@ -262,5 +262,8 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
         figures=weekly_figures(report, theme),
         notes=page_notes(report),
         act=act_view(report.act, link, report.timezone, theme),
-        teams=sorted({str(t) for t in report.teams.get("team", pd.Series(dtype=object)).dropna()}),
+        # a week without deployments has no team rows or charts to filter
+        teams=sorted({str(t) for t in report.teams.get("team", pd.Series(dtype=object)).dropna()})
+        if report.has_deployments
+        else [],
     )

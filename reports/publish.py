@@ -140,8 +140,9 @@ def publish_services(
 ) -> list[Path]:
     """Write ``reports_dir/<week>/services/<slug>.html`` for every service of the report.
 
-    ``shared_plotly`` writes the site's plotly.js the pages load. The file names come from :func:`reports.paths.service_slug` (letters, digits and dashes
-    only), so no service name can place a page outside the week's ``services`` folder.
+    ``shared_plotly`` writes the site's plotly.js the pages load. The file names come from
+    :func:`reports.paths.service_slug` (letters, digits and dashes only), so no service name
+    can place a page outside the week's ``services`` folder.
     """
     if not report.services:
         return []

@@ -166,7 +166,7 @@ def environment_tables(
             "drift": build_table(
                 drift,
                 [
-                    ColumnSpec("service", "Service"),
+                    service,
                     ColumnSpec("drift_kind", "Kind", _as_words, badge=kind_badge),
                     ColumnSpec("baseline_version", f"{env.baseline} version", mono=True),
                     ColumnSpec("target_version", f"{env.production} version", mono=True),
@@ -195,7 +195,7 @@ def environment_tables(
             "bypassed": build_table(
                 _sorted(env.bypassed, ["production_at", "service"], [False, True]),
                 [
-                    ColumnSpec("service", "Service"),
+                    service,
                     ColumnSpec("version", "Version", mono=True),
                     ColumnSpec("production_at", "In production since", _datetime_in(timezone)),
                 ],

@@ -206,27 +206,43 @@ def team_table(report: WeeklyReport) -> Table:
         frame,
         [
             ColumnSpec("team", "Team", sort=lambda v: None if is_missing(v) else str(v).lower()),
-            ColumnSpec("deployments", "Deployments this week", format_count, True, sort=_number),
+            ColumnSpec("deployments", "Deploys this week", format_count, True, sort=_number),
             ColumnSpec(
                 "trailing_deploy_days_median",
-                "Deploy days per week (median)",
+                "Deploy days per week",
                 lambda v: format_number(v),  # type: ignore[arg-type]
                 True,
                 sort=_number,
+                tag_key="df_tier",
+                tag_badge=tier,
             ),
-            ColumnSpec("df_tier", "Frequency tier", badge=tier, sort=_tier_rank),
-            ColumnSpec("trailing_lead_time_hours", "Lead time", _hours, True, sort=_number),
-            ColumnSpec("lt_tier", "Lead time tier", badge=tier, sort=_tier_rank),
+            ColumnSpec(
+                "trailing_lead_time_hours",
+                "Lead time",
+                _hours,
+                True,
+                sort=_number,
+                tag_key="lt_tier",
+                tag_badge=tier,
+            ),
             ColumnSpec(
                 "trailing_change_failure_rate",
                 "Change failure rate",
                 lambda v: format_percent(v),  # type: ignore[arg-type]
                 True,
                 sort=_number,
+                tag_key="cfr_tier",
+                tag_badge=tier,
             ),
-            ColumnSpec("cfr_tier", "Failure tier", badge=tier, sort=_tier_rank),
-            ColumnSpec("trailing_recovery_hours", "Recovery", _hours, True, sort=_number),
-            ColumnSpec("recovery_tier", "Recovery tier", badge=tier, sort=_tier_rank),
+            ColumnSpec(
+                "trailing_recovery_hours",
+                "Recovery",
+                _hours,
+                True,
+                sort=_number,
+                tag_key="recovery_tier",
+                tag_badge=tier,
+            ),
             ColumnSpec("overall_tier", "Overall", badge=tier, sort=_tier_rank),
             ColumnSpec(
                 "cadence_trend",
@@ -234,13 +250,13 @@ def team_table(report: WeeklyReport) -> Table:
                 lambda v: MISSING if is_missing(v) else TREND_WORDS.get(str(v), str(v)),
                 sort=lambda v: None if is_missing(v) else TRENDS.index(v) if v in TRENDS else 9,
             ),
-            ColumnSpec(
-                "drift_owned", "Services drifting unexpectedly", format_count, True, sort=_number
-            ),
+            ColumnSpec("drift_owned", "Drifting services", format_count, True, sort=_number),
         ],
         limit=MAX_TEAM_ROWS,
         empty="No team deployed to production in the trailing window.",
-        caption=f"Four keys over the trailing {weeks} weeks; tiers by the benchmark.",
+        caption=(
+            f"Four keys over the trailing {weeks} weeks (medians), each with its benchmark tier."
+        ),
         name="teams",
         team_column="team",
     )

@@ -68,6 +68,9 @@ class ColumnSpec:
     link: Link | None = None
     #: the value the column sorts by (numbers sort as numbers, tiers by rank), or None
     sort: Callable[[object], float | str | None] | None = None
+    #: another column shown as a badge after the value (a metric's tier beside it)
+    tag_key: str | None = None
+    tag_badge: BadgeRule | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Cell:
     wide: bool = False
     href: str | None = None
     sort: str | None = None
+    tag: str | None = None
+    tag_badge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,5 +183,20 @@ def _cells(record: pd.Series, columns: Sequence[ColumnSpec]) -> list[Cell]:
         href = spec.link(value) if spec.link and not is_missing(value) else None
         key = spec.sort(value) if spec.sort else None
         sort = None if key is None or is_missing(key) else str(key)
-        row.append(Cell(spec.format(value), spec.numeric, spec.mono, badge, spec.wide, href, sort))
+        tag = record[spec.tag_key] if spec.tag_key and spec.tag_key in record.index else None
+        tag_text = None if is_missing(tag) else str(tag)
+        tag_badge = spec.tag_badge(tag) if spec.tag_badge and tag_text else None
+        row.append(
+            Cell(
+                spec.format(value),
+                spec.numeric,
+                spec.mono,
+                badge,
+                spec.wide,
+                href,
+                sort,
+                tag_text,
+                tag_badge,
+            )
+        )
     return row

@@ -54,10 +54,13 @@ def test_teams_side_by_side_one_sortable_row_per_team(report: WeeklyReport) -> N
 
     rows = re.findall(r'<tr data-team="([^"]+)">', table)
     assert rows == sorted(report.teams["team"])
-    assert table.count('<button type="button" class="rh-sort"') == 13
-    # tiers sort by rank (elite 1 .. low 4), numbers by value
-    assert '<td class="" data-sort="1"><span class="rh-badge rh-tier-elite">elite</span>' in table
-    assert '<td class="rh-num" data-sort="20.0">20 h</td>' in table
+    assert table.count('<button type="button" class="rh-sort"') == 9
+    # the overall tier sorts by rank (elite 1 .. low 4); a metric by its value, its tier beside
+    assert '<td class="" data-sort="4"><span class="rh-badge rh-tier-low">low</span>' in table
+    assert (
+        '<td class="rh-num" data-sort="20.0">20 h <span class="rh-badge rh-tier-medium">'
+        "medium</span></td>"
+    ) in table
     assert "↗ accelerating" in table and "↘ slowing" in table
     assert 'download="teams.csv"' in page
 

@@ -26,7 +26,7 @@ VOID_TAGS = frozenset(
 )
 NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")
 # Appended to a copy of a page: opens folded rows, then records every table frame wider than
-# its box and whether the document scrolls sideways, as JSON on <body data-overflow>.
+# its box and whether the document scrolls sideways, as JSON on <body data-probe>.
 OVERFLOW_PROBE = """
 <script>
 window.addEventListener("load", function () {
@@ -40,7 +40,7 @@ window.addEventListener("load", function () {
       }
     });
     var doc = document.documentElement;
-    document.body.setAttribute("data-overflow", JSON.stringify({
+    document.body.setAttribute("data-probe", JSON.stringify({
       tables: wide,
       frames: document.querySelectorAll(".rh-table-wrap").length,
       page: doc.scrollWidth > doc.clientWidth
@@ -186,20 +186,25 @@ class Chromium:
         ]
         return PageLoad(dom=done.stdout, console=console, network=page_requests(net_log))
 
-    def overflow(self, page: Path, width: int) -> dict[str, list[str] | bool]:
-        """Open a copy of ``page`` at ``width`` px with every folded part open; which table
-        frames (and whether the document) are wider than they show: scrollWidth > clientWidth."""
-        probe = page.with_name(f".probe-{width}-{page.name}")
-        probe.write_text(page.read_text(encoding="utf-8") + OVERFLOW_PROBE, encoding="utf-8")
+    def probe(self, page: Path, script: str, width: int = SCREEN_SIZE[0]) -> object:
+        """Open a copy of ``page`` at ``width`` px with ``script`` appended; the script leaves
+        its JSON result on ``<body data-probe>``, which is returned."""
+        probe = page.with_name(f".probe-{self.runs + 1}-{page.name}")
+        probe.write_text(page.read_text(encoding="utf-8") + script, encoding="utf-8")
         try:
             done = self._run(
                 probe.resolve().as_uri(), "--dump-dom", f"--window-size={width},{SCREEN_SIZE[1]}"
             )
         finally:
             probe.unlink()
-        marker = re.search(r'data-overflow="([^"]*)"', done.stdout)
-        assert marker, "the overflow probe did not run"
+        marker = re.search(r'data-probe="([^"]*)"', done.stdout)
+        assert marker, "the probe script did not run"
         return json.loads(html.unescape(marker.group(1)))
+
+    def overflow(self, page: Path, width: int) -> dict[str, list[str] | bool]:
+        """Which table frames (and whether the document) are wider than they show at ``width``
+        px, every folded part open: scrollWidth > clientWidth."""
+        return self.probe(page, OVERFLOW_PROBE, width)  # type: ignore[return-value]
 
     def screenshot(self, page: Path, out: Path, size: tuple[int, int] = SCREEN_SIZE) -> Path:
         """A PNG of the top ``size`` pixels of ``page``."""

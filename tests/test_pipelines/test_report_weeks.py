@@ -95,3 +95,33 @@ def test_printed_command_runs_as_printed_without_the_venv_on_path(tmp_path, monk
     # on PATH as this very program: the bare name works as printed
     monkeypatch.setenv("PATH", f"{program.parent}:/usr/bin")
     assert self_command(str(program)) == "release-health"
+
+
+def test_run_refuses_a_future_week_before_running(
+    inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch, capsys
+):
+    reports = _cli_workspace(inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch)
+    assert main(["run", "--week", "2031-W10"]) == 2
+    assert "week 2031-W10 has not started yet" in capsys.readouterr().err
+    assert not reports.exists()
+
+
+def test_a_run_for_an_empty_week_rebuilds_no_blank_weeks(inbox_settings, warehouse_from_inbox):
+    from pipelines.runner import weeks_to_rebuild
+
+    warehouse_from_inbox(inbox_settings).close()
+    said = []
+    weeks, report_week = weeks_to_rebuild(
+        inbox_settings,
+        week=dt.date(2020, 3, 2),
+        backfill=False,
+        today=TODAY_AFTER,
+        log=said.append,
+    )
+    # before: 2020-W10 .. 2024-W03 were rebuilt, some 200 empty pages joining the archive
+    assert report_week is None
+    assert weeks is None or weeks.first >= FIRST_WEEK
+    assert said[-1] == (
+        "week 2020-W10 holds no data: production deployments span 2024-W01 .. 2024-W03:"
+        " not published"
+    )

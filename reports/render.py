@@ -8,17 +8,20 @@ a small inline script draws every ``div.rh-chart`` from it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from functools import cache
 from importlib import resources
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from reports import formatting
+from reports.csv_export import csv_data_uri, frame_csv
 from reports.model import ArchiveEntry, WeeklyReport
 from reports.page import ChartView, WeeklyPage, build_weekly_page, tier_class
 from reports.paths import (
@@ -162,6 +165,26 @@ def render_service(
     return _environment().get_template("service.html.j2").render(context)
 
 
+ARCHIVE_CSV_COLUMNS = [
+    ("week", "Week"),
+    ("week_start", "Starts"),
+    ("deployments", "Deployments"),
+    ("deploy_days", "Deploy days"),
+    ("change_failure_rate", "Change failure rate"),
+    ("median_lead_time_hours", "Median lead time (hours)"),
+    ("overall_tier", "Tier"),
+    ("drifting_services", "Drifting services"),
+]
+
+
+def archive_csv(entries: list[ArchiveEntry]) -> str:
+    """The archive table as a CSV download (a data: link; one row per week)."""
+    frame = pd.DataFrame([dataclasses.asdict(entry) for entry in entries])
+    if frame.empty:
+        frame = pd.DataFrame({key: [] for key, _ in ARCHIVE_CSV_COLUMNS})
+    return csv_data_uri(frame_csv(frame, ARCHIVE_CSV_COLUMNS, limit=len(frame)))
+
+
 def render_archive(
     entries: list[ArchiveEntry], *, title: str = "Release health", theme: Theme = THEME
 ) -> str:
@@ -177,5 +200,5 @@ def render_archive(
         colour=theme.accent,
     )
     context = _base_context(theme, title=title, chart_count=0)
-    context.update(entries=rows, trend=trend)
+    context.update(entries=rows, trend=trend, csv_href=archive_csv(rows))
     return _environment().get_template("archive.html.j2").render(context)

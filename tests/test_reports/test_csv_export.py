@@ -82,3 +82,20 @@ def test_every_table_on_the_page_has_a_download(report):
     folded = page.count('<details class="rh-more-rows">')
     assert page.count('class="rh-csv"') == tables - folded > 0
     assert 'download="drift.csv"' in page and 'download="files.csv"' in page
+
+
+def test_the_archive_downloads_as_csv(archive_entries):
+    import re
+
+    from reports.render import render_archive
+
+    page = render_archive(archive_entries)
+    href = re.search(r'href="(data:text/csv[^"]+)" download="archive.csv"', page).group(1)
+    rows = parse(href)
+    assert rows[0] == [
+        "Week", "Starts", "Deployments", "Deploy days", "Change failure rate",
+        "Median lead time (hours)", "Tier", "Drifting services",
+    ]  # fmt: skip
+    newest = max(archive_entries, key=lambda entry: entry.week_start)
+    assert rows[1][0] == newest.week and rows[1][2] == str(newest.deployments)
+    assert len(rows) == len(archive_entries) + 1

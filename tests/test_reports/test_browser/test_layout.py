@@ -44,8 +44,10 @@ def long_values(report: WeeklyReport) -> WeeklyReport:
     files = report.input_files.assign(
         path=[f"{LONG_PATH}{i}" for i in range(len(report.input_files))]
     )
+    held = report.act.held.assign(path=[LONG_PATH], error=[f"contract_failed: {SHA}"])
     return dataclasses.replace(
         report,
+        act=dataclasses.replace(report.act, held=held),
         environment=dataclasses.replace(env, drift=drift),
         rejection_reasons=rejections,
         input_files=files,
@@ -89,5 +91,16 @@ def test_archive_fits_at_every_width(tmp_path: Path, browser, width: int) -> Non
     result = browser.overflow(path, width)
 
     assert result["frames"] == 1
+    assert result["tables"] == []
+    assert result["page"] is False
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_service_page_fits(report: WeeklyReport, tmp_path: Path, browser, width: int) -> None:
+    published = publish_weekly(long_values(report), tmp_path / "site")
+
+    result = browser.overflow(published.service_pages[0], width)
+
+    assert result["frames"] == 4  # versions, drift history, promotion lag, incidents
     assert result["tables"] == []
     assert result["page"] is False

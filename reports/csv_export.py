@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 import numpy as np
@@ -45,18 +45,21 @@ def csv_cell(value: object) -> str:
     return neutralise(str(value))
 
 
+def records_csv(records: Sequence[Mapping[str, object]], columns: Sequence[tuple[str, str]]) -> str:
+    """Rows (dicts) as CSV with ``(key, label)`` columns; a missing key is an empty cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(label) for _, label in columns])
+    for record in records:
+        writer.writerow([csv_cell(record[key]) if key in record else "" for key, _ in columns])
+    return out.getvalue()
+
+
 def frame_csv(
     frame: pd.DataFrame, columns: Sequence[tuple[str, str]], limit: int = MAX_CSV_ROWS
 ) -> str:
     """``frame``'s first ``limit`` rows as CSV with ``(key, label)`` columns (missing → empty)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(label) for _, label in columns])
-    for _, record in frame.head(limit).iterrows():
-        writer.writerow(
-            [csv_cell(record[key]) if key in record.index else "" for key, _ in columns]
-        )
-    return out.getvalue()
+    return records_csv(frame.head(limit).to_dict("records"), columns)
 
 
 def csv_data_uri(text: str) -> str:

@@ -18,8 +18,7 @@ PLOTLY_FILE = "plotly.min.js"
 PLOTLY_SRC_FROM_WEEK = f"../{ASSETS_DIR}/{PLOTLY_FILE}"
 ARCHIVE_HREF_FROM_WEEK = f"../{PAGE_NAME}"
 SERVICES_DIR = "services"
-# From a service page (reports_dir/<week>/services/<slug>.html) to the shared files.
-PLOTLY_SRC_FROM_SERVICE = f"../../{ASSETS_DIR}/{PLOTLY_FILE}"
+# From a service page (reports_dir/<week>/services/<slug>.html) back to its week.
 WEEK_HREF_FROM_SERVICE = f"../{PAGE_NAME}"
 #: the readable part of a service page's name; a hash of the full name keeps names unique
 SLUG_LENGTH = 48

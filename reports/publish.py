@@ -124,9 +124,7 @@ def publish_weekly(
         html = render_weekly_page(page)
     _write_if_changed(page_path, html, reports_dir)
     published = Published(path=page_path, charts=len(page.figures))
-    published.service_pages = publish_services(
-        report, reports_dir, shared_plotly=not self_contained
-    )
+    published.service_pages = publish_services(report, reports_dir)
     if png:
         check_inside(reports_dir, page_path.parent / PNG_DIR)
         published.pngs, published.png_skipped = export_pngs(
@@ -135,21 +133,15 @@ def publish_weekly(
     return published
 
 
-def publish_services(
-    report: WeeklyReport, reports_dir: Path, *, shared_plotly: bool = True
-) -> list[Path]:
+def publish_services(report: WeeklyReport, reports_dir: Path) -> list[Path]:
     """Write ``reports_dir/<week>/services/<slug>.html`` for every service of the report.
 
-    ``shared_plotly`` writes the site's plotly.js the pages load. The file names come from
+    The pages need no other file (their chart is inline SVG). The file names come from
     :func:`reports.paths.service_slug` (letters, digits and dashes only), so no service name
     can place a page outside the week's ``services`` folder.
     """
     if not report.services:
         return []
-    if shared_plotly:
-        # A self-contained week travels alone (by mail): its service pages stay behind and
-        # draw their chart once the site's shared copy is there.
-        write_plotly_asset(reports_dir)
     paths = []
     for detail in report.services:
         path = service_page(reports_dir, report.week, detail.service)

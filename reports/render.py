@@ -23,10 +23,9 @@ from markupsafe import Markup
 from reports import formatting
 from reports.csv_export import csv_data_uri, frame_csv
 from reports.model import ArchiveEntry, WeeklyReport
-from reports.page import ChartView, WeeklyPage, build_weekly_page, tier_class
+from reports.page import WeeklyPage, build_weekly_page, tier_class
 from reports.paths import (
     ARCHIVE_HREF_FROM_WEEK,
-    PLOTLY_SRC_FROM_SERVICE,
     PLOTLY_SRC_FROM_WEEK,
     WEEK_HREF_FROM_SERVICE,
     safe_relative_href,
@@ -139,28 +138,15 @@ def render_weekly_page(
     return _environment().get_template("weekly.html.j2").render(context)
 
 
-def render_service(
-    page: ServicePage,
-    *,
-    weeks: int,
-    plotly_src: str = PLOTLY_SRC_FROM_SERVICE,
-    theme: Theme = THEME,
-) -> str:
-    """One service's page as HTML (it loads the site's shared plotly.js)."""
+def render_service(page: ServicePage, *, weeks: int, theme: Theme = THEME) -> str:
+    """One service's page as HTML (no script: its chart is an inline SVG)."""
     validate_week(page.week)
-    context = _base_context(theme, title=page.title, chart_count=len(page.figures))
+    context = _base_context(theme, title=page.title, chart_count=0)
     context.update(
         page=page,
         weeks=weeks,
         week_href=WEEK_HREF_FROM_SERVICE,
         archive_href=f"../{ARCHIVE_HREF_FROM_WEEK}",
-        charts={
-            key: ChartView(key, int(fig.layout.height or theme.chart_height), key)
-            for key, fig in page.figures.items()
-        },
-        charts_json=charts_json(page.figures),
-        plotly_src=plotly_src,
-        chart_script=_static_text("charts.js"),
     )
     return _environment().get_template("service.html.j2").render(context)
 

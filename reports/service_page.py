@@ -2,25 +2,28 @@
 drift history, promotion lag and recent incidents.
 
 Published as ``reports_dir/<week>/services/<slug>.html`` next to the week it belongs to; the
-figure is drawn from weekly counts and every list is capped, so a page stays small whatever
-the history holds.
+chart is a small SVG of weekly counts (no script) and every list is capped, so a page stays
+small whatever the history holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
+from markupsafe import Markup, escape
 
-from reports.chart_parts import DATE_HOVER, base_layout, floats, iso_dates
 from reports.formatting import format_datetime, format_duration
 from reports.model import ServiceDetail, WeeklyReport
 from reports.sections import DRIFT_KINDS, _as_date, _as_words, _expected
 from reports.tables import ColumnSpec, Table, badge_class, build_table, format_count
 from reports.theme import THEME, Theme
 
-SERVICE_CHART_HEIGHT = 300
+CHART_TITLE = "Production deployments per week (blue) and the change failures among them (red)"
+SVG_WIDTH, SVG_HEIGHT = 720, 200
+SVG_LEFT, SVG_RIGHT, SVG_TOP, SVG_BOTTOM = 36, 8, 10, 24
+#: the share of a week's slot its bar fills
+BAR_SHARE = 0.7
 LIST_ROWS = 10
 RELATIONS = ("in_sync", "behind", "ahead", "missing", "config", "dependency", "unordered")
 
@@ -33,40 +36,63 @@ class ServicePage:
     week: str
     title: str
     tables: dict[str, Table]
-    figures: dict[str, go.Figure] = field(default_factory=dict)
+    chart: Markup | None = None
     failures: int = 0
     deployments: int = 0
 
 
-def deployments_and_failures(weekly: pd.DataFrame, theme: Theme = THEME) -> go.Figure:
-    """Weekly production deployments with the change failures among them."""
+def deployments_and_failures(weekly: pd.DataFrame, theme: Theme = THEME) -> Markup:
+    """Weekly production deployments as bars, the change failures among them overlaid.
+
+    A plain SVG drawn from the weekly counts: the page needs no script, stays a few
+    kilobytes, and every bar names its week and counts in a tooltip.
+    """
     frame = weekly.sort_values("week_start")
-    x = iso_dates(frame["week_start"])
-    fig = go.Figure(
-        layout=base_layout(
-            theme,
-            "Production deployments and change failures per week",
-            height=SERVICE_CHART_HEIGHT,
+    deployments = [int(v) for v in pd.to_numeric(frame["deployments"]).fillna(0)]
+    failures = [int(v) for v in pd.to_numeric(frame["change_failures"]).fillna(0)]
+    weeks = [pd.Timestamp(w) for w in frame["week_start"]]
+    top = max(max(deployments, default=0), 1)
+    plot_width = SVG_WIDTH - SVG_LEFT - SVG_RIGHT
+    plot_height = SVG_HEIGHT - SVG_TOP - SVG_BOTTOM
+    step = plot_width / max(len(weeks), 1)
+    bar = step * BAR_SHARE
+
+    def y(value: int) -> float:
+        return SVG_TOP + plot_height * (1 - value / top)
+
+    parts = [
+        f'<svg class="rh-service-chart" viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" role="img" '
+        f'aria-label="{escape(CHART_TITLE)}"><title>{escape(CHART_TITLE)}</title>',
+        f'<line x1="{SVG_LEFT}" y1="{y(0):.1f}" x2="{SVG_WIDTH - SVG_RIGHT}" y2="{y(0):.1f}" '
+        f'stroke="{theme.muted}" stroke-width="1"/>',
+        f'<text x="{SVG_LEFT - 6}" y="{y(top) + 4:.1f}" text-anchor="end" font-size="11" '
+        f'fill="{theme.muted}">{top}</text>',
+        f'<text x="{SVG_LEFT - 6}" y="{y(0) + 4:.1f}" text-anchor="end" font-size="11" '
+        f'fill="{theme.muted}">0</text>',
+    ]
+    for index, (week, count, failed) in enumerate(zip(weeks, deployments, failures, strict=True)):
+        x = SVG_LEFT + index * step + (step - bar) / 2
+        tip = escape(
+            f"week of {week:%d %b %Y}: {count} deployment{'s' if count != 1 else ''}, "
+            f"{failed} change failure{'s' if failed != 1 else ''}"
         )
-    )
-    fig.add_bar(
-        x=x,
-        y=floats(frame["deployments"]),
-        name="deployments",
-        marker_color=theme.series_colour(0),
-        hovertemplate="%{y:,.0f} deployments<extra></extra>",
-    )
-    fig.add_bar(
-        x=x,
-        y=floats(frame["change_failures"]),
-        name="change failures",
-        marker_color=theme.failure,
-        hovertemplate="%{y:,.0f} change failures<extra></extra>",
-    )
-    fig.update_layout(barmode="overlay", hovermode="x unified", yaxis_title="deployments")
-    fig.update_xaxes(type="date", hoverformat=DATE_HOVER)
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+        parts.append(
+            f'<g><title>{tip}</title><rect x="{x:.1f}" y="{y(count):.1f}" width="{bar:.1f}" '
+            f'height="{y(0) - y(count):.1f}" fill="{theme.series_colour(0)}"/>'
+            f'<rect x="{x:.1f}" y="{y(failed):.1f}" width="{bar:.1f}" '
+            f'height="{y(0) - y(failed):.1f}" fill="{theme.failure}"/></g>'
+        )
+    if weeks:
+        for week, anchor, x in (
+            (weeks[0], "start", SVG_LEFT),
+            (weeks[-1], "end", SVG_WIDTH - SVG_RIGHT),
+        ):
+            parts.append(
+                f'<text x="{x}" y="{SVG_HEIGHT - 6}" text-anchor="{anchor}" font-size="11" '
+                f'fill="{theme.muted}">{week:%d %b %Y}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 def _hours(value: object) -> str:
@@ -150,15 +176,15 @@ def build_service_page(
     detail: ServiceDetail, report: WeeklyReport, theme: Theme = THEME
 ) -> ServicePage:
     """The view of one service's page for the week of ``report``."""
-    figures = {}
+    chart = None
     if not detail.weekly.empty and _total(detail.weekly, "deployments"):
-        figures["service-deployments"] = deployments_and_failures(detail.weekly, theme)
+        chart = deployments_and_failures(detail.weekly, theme)
     return ServicePage(
         detail=detail,
         week=report.week,
         title=f"{detail.service} · release health {report.week}",
         tables=service_tables(detail, report.timezone),
-        figures=figures,
+        chart=chart,
         failures=_total(detail.weekly, "change_failures"),
         deployments=_total(detail.weekly, "deployments"),
     )

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from assets.reporting.environment import report_frame
@@ -98,19 +99,21 @@ def team_comparison(
 def drift_runs(days: pd.DataFrame) -> pd.DataFrame:
     """A service's daily drift kinds folded into runs of one kind: start, end, days."""
     columns = ["drift_kind", "expected", "start", "end", "days"]
-    if days.empty:
-        return pd.DataFrame({column: [] for column in columns})
-    ordered = days.sort_values("as_of")
-    key = ordered["drift_kind"].astype(str) + "/" + ordered["expected"].astype(str)
-    run = (key != key.shift()).cumsum()
-    runs = ordered.groupby(run).agg(
-        drift_kind=("drift_kind", "first"),
-        expected=("expected", "first"),
-        start=("as_of", "min"),
-        end=("as_of", "max"),
-        days=("as_of", "count"),
-    )
-    return runs.iloc[::-1].reset_index(drop=True)[columns]  # newest first
+    runs: list[dict[str, Any]] = []
+    if not days.empty:
+        ordered = days.sort_values("as_of")
+        for as_of, kind, expected in zip(
+            ordered["as_of"], ordered["drift_kind"], ordered["expected"], strict=True
+        ):
+            last = runs[-1] if runs else None
+            if last is not None and (last["drift_kind"], last["expected"]) == (kind, expected):
+                last["end"], last["days"] = as_of, last["days"] + 1
+            else:
+                runs.append(
+                    {"drift_kind": kind, "expected": expected, "start": as_of, "end": as_of,
+                     "days": 1}
+                )  # fmt: skip
+    return pd.DataFrame(runs[::-1], columns=columns)  # newest first
 
 
 def service_details(
@@ -138,25 +141,49 @@ def service_details(
     if not matrix.empty:
         names |= set(matrix["service"])
 
-    def own(frame: pd.DataFrame, service: str) -> pd.DataFrame:
+    def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        # one sort, then a positional slice per service: far cheaper than a pandas group (or
+        # a new frame) per service, and a backfill builds this for every week
         if frame.empty:
-            return frame
-        return frame[frame["service"] == service].drop(columns="service").reset_index(drop=True)
+            return {}
+        ordered = frame.sort_values("service", kind="stable").reset_index(drop=True)
+        names = ordered["service"].astype(str).to_numpy()
+        rest = ordered.drop(columns="service")
+        starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+        ends = np.r_[starts[1:], len(names)]
+        return {
+            names[a]: rest.iloc[a:b].reset_index(drop=True)
+            for a, b in zip(starts, ends, strict=True)
+        }
+
+    parts = {
+        name: split(frame)
+        for name, frame in (
+            ("weekly", weekly),
+            ("drift", drift),
+            ("incidents", incidents),
+            ("lags", lags),
+            ("matrix", matrix),
+        )
+    }
+
+    def own(name: str, service: str) -> pd.DataFrame:
+        return parts[name].get(service, pd.DataFrame())
 
     details = []
     for service in sorted(names, key=str)[:MAX_SERVICE_PAGES]:
-        service_lags = own(lags, service)
+        service_lags = own("lags", service)
         if not service_lags.empty:
             service_lags = service_lags.iloc[::-1].head(LAGS_PER_SERVICE)  # newest first
         details.append(
             ServiceDetail(
                 service=service,
                 team=teams.get(service),
-                weekly=own(weekly, service),
-                versions=own(matrix, service),
-                drift_runs=drift_runs(own(drift, service)),
+                weekly=own("weekly", service),
+                versions=own("matrix", service),
+                drift_runs=drift_runs(own("drift", service)),
                 promotion_lag=service_lags,
-                incidents=own(incidents, service),
+                incidents=own("incidents", service),
             )
         )
     return details

@@ -16,7 +16,13 @@ import pandas as pd
 from assets.delivery.marts import BENCHMARKS_FILE, WeekRange, data_weeks, delivery_params, week_of
 from assets.reporting.definitions import report_definitions
 from assets.reporting.environment import build_environment_section, consistency_cards, report_frame
-from assets.reporting.review import act_on_this, service_details, service_teams, team_comparison
+from assets.reporting.review import (
+    act_on_this,
+    named_services,
+    service_details,
+    service_teams,
+    team_comparison,
+)
 from assets.settings import Settings
 from assets.warehouse import read_sql, sql_file
 from reports.model import ArchiveEntry, KpiCard, TierBand, WeeklyReport
@@ -272,7 +278,25 @@ def build_weekly_report(
         partial=partial,
         act=act,
         teams=team_comparison(conn, week_start, cadence, act.drift, environment.drift, teams),
-        services=service_details(conn, settings, week_start, TREND_WEEKS, environment, teams),
+        services=service_details(
+            conn,
+            settings,
+            week_start,
+            TREND_WEEKS,
+            environment,
+            teams,
+            # every service the page names gets a page of its own, and no other
+            named_services(
+                act.drift,
+                act.failing,
+                act.freeze_violations,
+                problems,
+                environment.drift,
+                environment.opened,
+                environment.closed,
+                environment.bypassed,
+            ),
+        ),
     )
 
 

@@ -21,7 +21,21 @@ INCIDENTS_PER_SERVICE = 10
 LAGS_PER_SERVICE = 10
 HOURS_PER_DAY = 24
 #: pages per week at most, so a huge organisation cannot make a report of unbounded size
-MAX_SERVICE_PAGES = 500
+MAX_SERVICE_PAGES = 250
+#: rows of a frame whose service names the page shows (a table's rows plus its folded rows)
+NAMED_ROWS = 200
+
+
+def named_services(*frames: pd.DataFrame) -> list[str]:
+    """The services the weekly page names (and so links to a page of their own), in the order
+    the frames give them; only the rows a page can show count."""
+    names: dict[str, None] = {}
+    for frame in frames:
+        if not frame.empty and "service" in frame:
+            for service in frame["service"].head(NAMED_ROWS):
+                if isinstance(service, str):
+                    names.setdefault(service, None)
+    return list(names)
 
 
 def service_teams(conn: duckdb.DuckDBPyConnection, week_start: dt.date) -> dict[str, str]:
@@ -123,23 +137,29 @@ def service_details(
     weeks: int,
     environment: EnvironmentSection,
     teams: dict[str, str],
+    services: list[str],
 ) -> list[ServiceDetail]:
-    """One detail per service seen in production or the inventory (bulk queries, split here)."""
+    """One detail per service in ``services`` (bulk queries, split here), at most
+    MAX_SERVICE_PAGES of them."""
+    names = sorted(set(services), key=str)[:MAX_SERVICE_PAGES]
+    if not names:
+        return []
     params: dict[str, Any] = {
         "week_start": week_start,
         "weeks": weeks,
         "tz": settings.timezone,
         "production": settings.environments.production,
         "per_service": INCIDENTS_PER_SERVICE,
+        "services": names,
     }
     weekly = report_frame(conn, "service_weeks", params)
     drift = report_frame(conn, "service_drift", params)
     incidents = report_frame(conn, "service_incidents", params)
-    lags = report_frame(conn, "promotion_lag", params)
+    lags = report_frame(conn, "promotion_lag", {k: v for k, v in params.items() if k != "services"})
+    lags = lags[lags["service"].isin(names)]
     matrix = environment.matrix
-    names = set(weekly["service"]) | set(teams)
     if not matrix.empty:
-        names |= set(matrix["service"])
+        matrix = matrix[matrix["service"].isin(names)]
 
     def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
         # one sort, then a positional slice per service: far cheaper than a pandas group (or
@@ -171,7 +191,7 @@ def service_details(
         return parts[name].get(service, pd.DataFrame())
 
     details = []
-    for service in sorted(names, key=str)[:MAX_SERVICE_PAGES]:
+    for service in names:
         service_lags = own("lags", service)
         if not service_lags.empty:
             service_lags = service_lags.iloc[::-1].head(LAGS_PER_SERVICE)  # newest first

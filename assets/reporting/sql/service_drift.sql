@@ -2,5 +2,6 @@
 -- in Python, so only the days where the kind changes reach the page).
 SELECT service, as_of, drift_kind, expected
 FROM marts.drift
-WHERE as_of BETWEEN $week_start - 7 * ($weeks - 1) AND $week_start + 6
+WHERE list_contains($services, service)
+  AND as_of BETWEEN $week_start - 7 * ($weeks - 1) AND $week_start + 6
 ORDER BY service, as_of

@@ -2,6 +2,7 @@
 SELECT service, week_start, sum(deployments) AS deployments,
        sum(change_failures) AS change_failures
 FROM marts.delivery_weekly
-WHERE week_start BETWEEN $week_start - 7 * ($weeks - 1) AND $week_start
+WHERE list_contains($services, service)
+  AND week_start BETWEEN $week_start - 7 * ($weeks - 1) AND $week_start
 GROUP BY ALL
 ORDER BY service, week_start

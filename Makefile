@@ -8,7 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 VENV_STAMP := .venv/.synced
 RH := .venv/bin/release-health
 
-.PHONY: demo test lint format dev bench bench-large install chromium clean
+.PHONY: demo test lint format dev bench bench-large install chromium clean screenshots
 
 demo: $(VENV_STAMP)
 	$(RH) demo
@@ -48,6 +48,18 @@ chromium:
 		echo "installing Chromium for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The README's pictures of the review sections, from the demo's latest week (run `make demo`
+# first): headless Chromium's --screenshot of the page scrolled to each section.
+SHOT = chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
+	--host-resolver-rules="MAP * ~NOTFOUND" --virtual-time-budget=10000
+screenshots: chromium
+	@week=$$(ls -d data/demo/reports/*-W* | tail -1); \
+	service=$$(ls $$week/services/*.html | head -1); \
+	mkdir -p docs; \
+	$(SHOT) --window-size=1400,1000 --screenshot=docs/act-on-this.png "file://$$PWD/$$week/index.html"; \
+	$(SHOT) --window-size=1400,760 --screenshot=docs/teams.png "file://$$PWD/$$week/index.html#teams"; \
+	$(SHOT) --window-size=1400,1000 --screenshot=docs/service-page.png "file://$$PWD/$$service"
 
 clean:
 	rm -rf .venv .tools data/demo .pytest_cache .ruff_cache

@@ -387,9 +387,25 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         _say(f"{label:24} {value}", sys.stdout)
     for row in held:
         _say(f"  held: {row.path}: {row.error}", sys.stdout)
-    reports = sorted(settings.reports_path.glob("*-W*/index.html"))
-    _say(f"{'last report':24} {reports[-1] if reports else 'none yet'}", sys.stdout)
+    last = last_report(settings.reports_path, dt.date.today())
+    _say(f"{'last report':24} {last or 'none yet'}", sys.stdout)
     return EXIT_OK
+
+
+def last_report(reports_dir: Path, today: dt.date) -> Path | None:
+    """The newest published week that has started: a page left over for a future week (as
+    older versions published) is never named as the last report."""
+    from assets.reporting.build import parse_iso_week
+
+    started = []
+    for page in reports_dir.glob("*-W*/index.html"):
+        try:
+            monday = parse_iso_week(page.parent.name)
+        except ValueError:
+            continue
+        if monday <= today:
+            started.append((monday, page))
+    return max(started)[1] if started else None
 
 
 def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:

@@ -125,3 +125,13 @@ def test_a_run_for_an_empty_week_rebuilds_no_blank_weeks(inbox_settings, warehou
         "week 2020-W10 holds no data: production deployments span 2024-W01 .. 2024-W03:"
         " not published"
     )
+
+
+def test_status_never_names_a_future_week_as_the_last_report(tmp_path):
+    from pipelines.cli import last_report
+
+    for week in ("2024-W02", "2024-W03", "2030-W01", "not-a-week-W1"):
+        (tmp_path / week).mkdir()
+        (tmp_path / week / "index.html").write_text("x")
+    assert last_report(tmp_path, TODAY_AFTER) == tmp_path / "2024-W03" / "index.html"
+    assert last_report(tmp_path / "nothing", TODAY_AFTER) is None

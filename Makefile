@@ -50,16 +50,9 @@ chromium:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # The README's pictures of the review sections, from the demo's latest week (run `make demo`
-# first): headless Chromium's --screenshot of the page scrolled to each section.
-SHOT = chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
-	--host-resolver-rules="MAP * ~NOTFOUND" --virtual-time-budget=10000
-screenshots: chromium
-	@week=$$(ls -d data/demo/reports/*-W* | tail -1); \
-	service=$$(ls $$week/services/*.html | head -1); \
-	mkdir -p docs; \
-	$(SHOT) --window-size=1400,1000 --screenshot=docs/act-on-this.png "file://$$PWD/$$week/index.html"; \
-	$(SHOT) --window-size=1400,760 --screenshot=docs/teams.png "file://$$PWD/$$week/index.html#teams"; \
-	$(SHOT) --window-size=1400,1000 --screenshot=docs/service-page.png "file://$$PWD/$$service"
+# first), taken with headless Chromium's --screenshot.
+screenshots: $(VENV_STAMP) chromium
+	.venv/bin/python docs/screenshots.py data/demo/reports docs
 
 clean:
 	rm -rf .venv .tools data/demo .pytest_cache .ruff_cache

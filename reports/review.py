@@ -106,7 +106,12 @@ def act_view(act: ActOnThis, link: Link, timezone: str, theme: Theme = THEME) ->
         age = row.get("drift_age_days")
         days = MISSING if is_missing(age) else format_duration(float(age) * HOURS_PER_DAY, "d")
         kind = str(row.get("drift_kind") or "").replace("_", " ")
-        rule = "" if is_missing(row.get("rule")) else f": {row.get('rule')}"
+        # "behind" already says all its rule would (behind for longer than the SLA)
+        rule = (
+            ""
+            if is_missing(row.get("rule")) or row.get("drift_kind") == "behind"
+            else f": {row.get('rule')}"
+        )
         return ActItem(
             title=str(row["service"]),
             why=f"{kind} for {days}, past the {sla} promotion SLA{rule}",
@@ -198,7 +203,6 @@ def team_table(report: WeeklyReport) -> Table:
     """One row per team: the four keys over the trailing window, tiers, cadence, drift owned;
     every column sorts (tiers by rank, numbers as numbers)."""
     tier = badge_class("tier", TIER_RANK)
-    weeks = report.trailing_weeks
     frame = report.teams
     if not frame.empty:
         frame = frame.sort_values("team", kind="stable")
@@ -254,9 +258,6 @@ def team_table(report: WeeklyReport) -> Table:
         ],
         limit=MAX_TEAM_ROWS,
         empty="No team deployed to production in the trailing window.",
-        caption=(
-            f"Four keys over the trailing {weeks} weeks (medians), each with its benchmark tier."
-        ),
         name="teams",
         team_column="team",
     )

@@ -41,13 +41,24 @@ class ServicePage:
     deployments: int = 0
 
 
-def deployments_and_failures(weekly: pd.DataFrame, theme: Theme = THEME) -> Markup:
+def deployments_and_failures(
+    weekly: pd.DataFrame, theme: Theme = THEME, axis: list[pd.Timestamp] | None = None
+) -> Markup:
     """Weekly production deployments as bars, the change failures among them overlaid.
 
     A plain SVG drawn from the weekly counts: the page needs no script, stays a few
-    kilobytes, and every bar names its week and counts in a tooltip.
+    kilobytes, and every bar names its week and counts in a tooltip. With ``axis`` (the
+    report's weeks) a week without deployments is an empty slot, not a skipped one.
     """
-    frame = weekly.sort_values("week_start")
+    frame = weekly.assign(week_start=pd.to_datetime(weekly["week_start"]))
+    if axis:
+        frame = (
+            frame.groupby("week_start")[["deployments", "change_failures"]]
+            .sum()
+            .reindex(pd.DatetimeIndex(axis, name="week_start"), fill_value=0)
+            .reset_index()
+        )
+    frame = frame.sort_values("week_start")
     deployments = [int(v) for v in pd.to_numeric(frame["deployments"]).fillna(0)]
     failures = [int(v) for v in pd.to_numeric(frame["change_failures"]).fillna(0)]
     weeks = [pd.Timestamp(w) for w in frame["week_start"]]
@@ -178,7 +189,8 @@ def build_service_page(
     """The view of one service's page for the week of ``report``."""
     chart = None
     if not detail.weekly.empty and _total(detail.weekly, "deployments"):
-        chart = deployments_and_failures(detail.weekly, theme)
+        axis = [pd.Timestamp(w) for w in report.org_weeks.get("week_start", [])]
+        chart = deployments_and_failures(detail.weekly, theme, axis)
     return ServicePage(
         detail=detail,
         week=report.week,

@@ -130,3 +130,18 @@ def test_hostile_service_pages_stay_inside_and_escaped(
         text = path.read_text(encoding="utf-8")
         assert not any(name in text for name in hostile_names.values())
     assert sorted(p.name for p in site.iterdir()) == ["2024-W10", "assets"]
+
+
+def test_a_week_without_deployments_keeps_its_slot_in_the_service_chart() -> None:
+    import pandas as pd
+
+    from reports.service_page import deployments_and_failures
+
+    axis = [pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=k) for k in range(4)]
+    weekly = pd.DataFrame(
+        {"week_start": [axis[0], axis[3]], "deployments": [2, 1], "change_failures": [1, 0]}
+    )
+    svg = str(deployments_and_failures(weekly, axis=axis))
+    assert svg.count("<g><title>") == 4
+    assert "week of 08 Jan 2024: 0 deployments, 0 change failures" in svg
+    assert "week of 22 Jan 2024: 1 deployment, 0 change failures" in svg

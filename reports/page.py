@@ -170,6 +170,11 @@ def files_summary(files: pd.DataFrame) -> tuple[str, bool]:
     return " · ".join(parts), attention
 
 
+def services_with_pages(report: WeeklyReport) -> set[str]:
+    """The services whose names link to a page of their own."""
+    return {detail.service for detail in report.services}
+
+
 def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.Figure]:
     """The figures of a week in page order; a figure without data is left out, not empty."""
     if not report.has_deployments:
@@ -198,7 +203,7 @@ def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.F
     env = report.environment
     if env.has_inventory:
         figures["environment-matrix"] = environment_charts.environment_matrix(
-            env.matrix, env.environments, theme
+            env.matrix, env.environments, theme, service_link(services_with_pages(report))
         )
         if aging_days(env.aging) >= MIN_AGING_DAYS:
             figures["drift-aging"] = environment_charts.drift_aging(env.aging, theme)
@@ -227,7 +232,7 @@ def page_notes(report: WeeklyReport) -> dict[str, str]:
 def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
     """Turn a weekly report into the template's view of it (figures included)."""
     summary, attention = files_summary(report.input_files)
-    link = service_link({detail.service for detail in report.services})
+    link = service_link(services_with_pages(report))
     tables = data_quality_tables(report)
     tables["teams"] = team_table(report)
     if report.has_deployments:

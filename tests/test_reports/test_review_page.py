@@ -145,3 +145,21 @@ def test_a_week_without_deployments_keeps_its_slot_in_the_service_chart() -> Non
     assert svg.count("<g><title>") == 4
     assert "week of 08 Jan 2024: 0 deployments, 0 change failures" in svg
     assert "week of 22 Jan 2024: 1 deployment, 0 change failures" in svg
+
+
+def test_matrix_row_labels_link_to_service_pages(report: WeeklyReport) -> None:
+    from reports.page import weekly_figures
+
+    figure = weekly_figures(report)["environment-matrix"]
+    labels = list(figure.layout.yaxis.ticktext)
+    first = figure.layout.yaxis.tickvals[0]
+    assert labels[0] == f'<a href="services/{service_slug(first)}.html" target="_self">{first}</a>'
+    assert len(labels) == len(figure.layout.yaxis.tickvals)
+
+
+def test_hostile_matrix_labels_stay_escaped(hostile_report: WeeklyReport, hostile_names) -> None:
+    from reports.page import weekly_figures
+
+    labels = " ".join(weekly_figures(hostile_report)["environment-matrix"].layout.yaxis.ticktext)
+    assert hostile_names["service"] not in labels
+    assert "&lt;img src=x onerror=document.title=&#x27;pwned&#x27;&gt;</a>" in labels

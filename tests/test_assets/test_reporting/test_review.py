@@ -129,3 +129,29 @@ def test_drift_days_fold_into_runs_newest_first():
         ["behind", False, 1],
         ["behind", True, 1],
     ]
+
+
+def test_service_pages_are_capped_keeping_the_first_named(
+    make_settings, write_input, warehouse_from_inbox, tmp_path, monkeypatch
+):
+    from assets.reporting import review
+    from reports.model import EnvironmentSection
+
+    settings = make_settings(warehouse=str(tmp_path / "w.duckdb"))
+    write_input("deployments.csv", DEPLOYMENTS)
+    conn = warehouse_from_inbox(settings)
+    monkeypatch.setattr(review, "MAX_SERVICE_PAGES", 1)
+
+    details = review.service_details(
+        conn, settings, WEEK, 26, EnvironmentSection(), {}, ["web", "api", "web"]
+    )
+
+    assert [detail.service for detail in details] == ["web"]  # named first, kept
+
+
+def test_named_services_in_page_order_without_repeats():
+    from assets.reporting.review import named_services
+
+    first = pd.DataFrame({"service": ["b", "a"]})
+    second = pd.DataFrame({"service": ["a", "c", None]})
+    assert named_services(first, pd.DataFrame(), second) == ["b", "a", "c"]

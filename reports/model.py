@@ -58,7 +58,8 @@ class EnvironmentSection:
       | config | dependency | unordered | mutable_tag | not_compared), since (date)
     * ``environments``: the chain, in order, as matrix columns
     * ``drift``: service, drift_kind, baseline_version, target_version, versions_behind,
-      pending_changes, drift_since (date), drift_age_days, expected (bool), rule
+      pending_changes, drift_since (date), drift_age_days, expected (bool), rule, team (the
+      owning team, for the page's team filter)
     * ``aging``: as_of (date), drift_kind, services (unexpected drift only)
     * ``opened`` / ``closed``: service, drift_kind, at (date) — drift opened or closed this week
     * ``promotion_lag``: service, version, lag_hours, state

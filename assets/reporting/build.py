@@ -341,12 +341,22 @@ def _present(row: pd.Series, column: str) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def archive_entries(conn: duckdb.DuckDBPyConnection, reports_dir: Path) -> list[ArchiveEntry]:
-    """One entry per published week folder, with its headline numbers, newest first."""
+def archive_entries(
+    conn: duckdb.DuckDBPyConnection, reports_dir: Path, today: dt.date | None = None
+) -> list[ArchiveEntry]:
+    """One entry per published week folder that has started, with its headline numbers,
+    newest first (a page left over for a future week does not join the archive)."""
     published = {}
+    last_started = week_of(today or dt.date.today())
     for folder in reports_dir.glob("*-W*"):
-        if (folder / "index.html").is_file() and _ISO_WEEK.match(folder.name):
-            published[parse_iso_week(folder.name)] = folder.name
+        if not ((folder / "index.html").is_file() and _ISO_WEEK.match(folder.name)):
+            continue
+        try:
+            monday = parse_iso_week(folder.name)
+        except ValueError:
+            continue  # a folder named like a week that does not exist
+        if monday <= last_started:
+            published[monday] = folder.name
     if not published:
         return []
     rows = report_frame(conn, "archive", {"weeks": sorted(published)})

@@ -135,3 +135,19 @@ def test_status_never_names_a_future_week_as_the_last_report(tmp_path):
         (tmp_path / week / "index.html").write_text("x")
     assert last_report(tmp_path, TODAY_AFTER) == tmp_path / "2024-W03" / "index.html"
     assert last_report(tmp_path / "nothing", TODAY_AFTER) is None
+
+
+def test_a_leftover_future_page_does_not_join_the_archive(
+    inbox_settings, warehouse_from_inbox, tmp_path
+):
+    from assets.reporting.build import archive_entries
+
+    conn = warehouse_from_inbox(inbox_settings)
+    reports = tmp_path / "site"
+    for week in ("2024-W02", "2030-W01", "2024-W99"):
+        (reports / week).mkdir(parents=True)
+        (reports / week / "index.html").write_text("x")
+
+    entries = archive_entries(conn, reports, today=TODAY_AFTER)
+
+    assert [entry.week for entry in entries] == ["2024-W02"]

@@ -9,7 +9,7 @@ export UV_COMPILE_BYTECODE := 1
 VENV_STAMP := .venv/.synced
 RH := .venv/bin/release-health
 
-.PHONY: demo test lint format dev bench bench-large bench-team install chromium postgresql clean
+.PHONY: demo test lint format dev bench bench-large bench-team install chromium postgresql clean screenshots
 
 demo: $(VENV_STAMP)
 	$(RH) demo
@@ -62,6 +62,10 @@ postgresql:
 		echo "installing PostgreSQL for the team-mode tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+# The README's pictures of the review sections, from the demo's latest week (run `make demo`
+# first), taken with headless Chromium's --screenshot.
+screenshots: $(VENV_STAMP) chromium
+	.venv/bin/python docs/screenshots.py data/demo/reports docs
 
 clean:
 	rm -rf .venv .tools data/demo .pytest_cache .ruff_cache

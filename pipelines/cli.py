@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from assets.reporting.build import WeekCheck
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+PROGRAM = "release-health"
 PARTIAL_HELP = "publish the week still under way (its numbers are partial)"
 DEMO_MARKER = ".release-health-demo"
 #: the sample organisation needs this much history (``assets.sample.organisation.MIN_WEEKS``;
@@ -63,6 +64,23 @@ def _shown(path: Path) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def self_command(argv0: str | None = None) -> str:
+    """How to run this program again as typed in this folder: the bare name only when it is
+    on PATH as this very program (after `make demo` it is ``.venv/bin/release-health``)."""
+    program = Path(argv0 if argv0 is not None else sys.argv[0])
+    on_path = shutil.which(PROGRAM)
+    if program.name == PROGRAM and program.is_file():
+        if on_path and Path(on_path).resolve() == program.resolve():
+            return PROGRAM
+        shown = _shown(program)
+        # a path in this folder needs its ./ or a folder part to run as printed
+        return shown if "/" in shown else f"./{shown}"
+    if on_path:
+        return PROGRAM
+    # run as ``python -m pipelines.cli``: the same interpreter runs it again
+    return f"{_shown(Path(sys.executable))} -m pipelines.cli"
 
 
 # -- flag values: checked while parsing, so a bad one is a usage error before anything is touched
@@ -500,14 +518,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             " ORDER BY sent_at DESC, destination LIMIT $n",
             {"n": STATUS_NOTIFICATIONS},
         ).fetchall()
-    _say(f"warehouse  {path}", sys.stdout)
     _say(f"warehouse  {shown(settings.warehouse_target)}", sys.stdout)
     for label, value in rows:
         _say(f"{label:24} {value}", sys.stdout)
     for row in held:
         _say(f"  held: {row.path}: {row.error}", sys.stdout)
-    reports = sorted(settings.reports_path.glob("*-W*/index.html"))
-    _say(f"{'last report':24} {reports[-1] if reports else 'none yet'}", sys.stdout)
+    last = last_report(settings.reports_path, dt.date.today())
+    _say(f"{'last report':24} {last or 'none yet'}", sys.stdout)
     for sent_at, event, week, destination, ok, error in notified:
         outcome = "sent" if ok else f"FAILED: {error}"
         when = f"{sent_at:%Y-%m-%d %H:%M}"
@@ -537,6 +554,22 @@ def cmd_notify(args: argparse.Namespace, settings: Settings) -> int:
         outcome = "sent" if delivery.ok else f"failed: {delivery.error}"
         _say(f"{delivery.destination}: {outcome}", sys.stdout)
     return EXIT_OK if all(d.ok for d in deliveries) else EXIT_DATA
+
+
+def last_report(reports_dir: Path, today: dt.date) -> Path | None:
+    """The newest published week that has started: a page left over for a future week (as
+    older versions published) is never named as the last report."""
+    from assets.reporting.build import parse_iso_week
+
+    started = []
+    for page in reports_dir.glob("*-W*/index.html"):
+        try:
+            monday = parse_iso_week(page.parent.name)
+        except ValueError:
+            continue
+        if monday <= today:
+            started.append((monday, page))
+    return max(started)[1] if started else None
 
 
 def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
@@ -594,7 +627,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         _stopped(outcome.problems, "the demo run stopped")
     archive = _shown(outcome.archive) if outcome.archive else "none"
     _say(f"done in {time.perf_counter() - started:.1f} s; archive: {archive}")
-    _say(f"explore it: release-health --config {_shown(folder / 'release-health.yaml')} status")
+    config = _shown(folder / "release-health.yaml")
+    _say(f"explore it: {self_command()} --config {config} status")
     _say(_shown(outcome.reports[-1]) if outcome.reports else "no report", sys.stdout)
     return EXIT_OK
 

@@ -50,10 +50,12 @@ def deployments_by_team(
         index="week_start", columns="team", values="successful_deployments", aggfunc="sum"
     ).fillna(0)
     teams = order_by_total(weekly)
+    kept_teams = teams
     if len(teams) > MAX_TEAM_SERIES:
         kept = teams[: MAX_TEAM_SERIES - 1]
         weekly["other teams"] = weekly.drop(columns=kept).sum(axis=1)
         teams = [*kept, "other teams"]
+        kept_teams = kept
     weeks = iso_dates(pd.Series(weekly.index))
     fig = go.Figure(layout=base_layout(theme, "Production deployments per week, by team"))
     for index, team in enumerate(teams):
@@ -63,6 +65,8 @@ def deployments_by_team(
             name=escape_text(team),
             marker_color=theme.series_colour(index),
             hovertemplate="%{y:,.0f}<extra>%{fullData.name}</extra>",
+            # the page's team filter shows or hides series by this (escaped like the name)
+            meta=None if index >= len(kept_teams) else {"team": escape_text(team)},
         )
     mean = trend_mean.sort_values("week_start")
     fig.add_scatter(
@@ -279,7 +283,8 @@ def cadence_small_multiples(cadence: pd.DataFrame, theme: Theme = THEME) -> go.F
     if len(panels) > len(shown):
         title += f" — {len(shown)} of {len(panels)} teams by volume"
     fig.update_layout(base_layout(theme, title, height=90 + rows * theme.small_multiple_height))
-    for index, (_team, _label, frame) in enumerate(shown):
+    for index, (team, _label, frame) in enumerate(shown):
+        owner = {"team": escape_text(team)}
         row, col = index // CADENCE_COLUMNS + 1, index % CADENCE_COLUMNS + 1
         x = iso_dates(frame["week_start"])
         fig.add_bar(
@@ -289,6 +294,7 @@ def cadence_small_multiples(cadence: pd.DataFrame, theme: Theme = THEME) -> go.F
             marker_color=theme.series_colour(4),
             showlegend=index == 0,
             legendgroup="week",
+            meta=owner,
             hovertemplate="%{x|%d %b %Y}: %{y:,.0f}<extra></extra>",
             row=row,
             col=col,
@@ -301,6 +307,7 @@ def cadence_small_multiples(cadence: pd.DataFrame, theme: Theme = THEME) -> go.F
             line={"color": theme.mean_line, "width": 2},
             showlegend=index == 0,
             legendgroup="mean",
+            meta=owner,
             hovertemplate="%{x|%d %b %Y}: %{y:,.1f} (4-week mean)<extra></extra>",
             row=row,
             col=col,

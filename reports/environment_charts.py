@@ -6,6 +6,8 @@ templates built from ``%{...}`` fields only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -40,9 +42,15 @@ def matrix_services(matrix: pd.DataFrame, limit: int = MAX_MATRIX_SERVICES) -> l
 
 
 def environment_matrix(
-    matrix: pd.DataFrame, environments: list[str], theme: Theme = THEME
+    matrix: pd.DataFrame,
+    environments: list[str],
+    theme: Theme = THEME,
+    link: Callable[[object], str | None] | None = None,
 ) -> go.Figure:
-    """Service × environment: the version in each cell, coloured by its relation to prod."""
+    """Service × environment: the version in each cell, coloured by its relation to prod.
+
+    With ``link``, a service that has a page of its own is a link in the row labels.
+    """
     services = matrix_services(matrix)
     columns = list(environments) or sorted(set(matrix["environment"]))
     relations = list(theme.relations)
@@ -70,7 +78,8 @@ def environment_matrix(
         text.append(text_row)
         custom.append(custom_row)
     total = matrix["service"].nunique()
-    title = "Versions by environment (colour = relation to production)"
+    # the colour is said of production, like the drift list's kind badge
+    title = "Versions by environment (colour = production compared with the cell)"
     if total > len(services):
         title += f" — {len(services)} of {total} services, drifting first"
     fig = go.Figure(
@@ -91,7 +100,8 @@ def environment_matrix(
         xgap=2,
         ygap=2,
         hovertemplate=(
-            "%{y} in %{x}<br>version %{text}<br>%{customdata[0]} since %{customdata[1]}"
+            "%{y} in %{x}<br>version %{text}<br>production: %{customdata[0]}, cell since "
+            "%{customdata[1]}"
             "<extra></extra>"
         ),
     )
@@ -110,6 +120,14 @@ def environment_matrix(
         )
     fig.update_xaxes(side="top", showgrid=False, ticks="", type="category")
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", type="category")
+    if link is not None:
+        labels = []
+        for service in services:
+            href = link(service)
+            # the href is a slug of letters, digits and dashes; the name is escaped
+            name = escape_text(service)
+            labels.append(f'<a href="{href}" target="_self">{name}</a>' if href else name)
+        fig.update_yaxes(tickvals=escape_texts(services), ticktext=labels)
     fig.update_layout(margin={"t": 80}, legend={"y": -0.02, "yanchor": "top"})
     return fig
 

@@ -49,18 +49,45 @@ def format_percent(fraction: float | None, decimals: int = 1) -> str:
     return f"{float(fraction) * 100:.{decimals}f} %"  # type: ignore[arg-type]
 
 
-def format_hours(hours: float | None) -> str:
-    """A duration in hours: ``0.5`` → ``30 min``, ``3.2`` → ``3.2 h``, ``50`` → ``2.1 d``."""
+DurationUnit = Literal["min", "h", "d"]
+
+
+def duration_unit(hours: float | None) -> DurationUnit:
+    """The unit a duration reads best in: minutes under an hour, days from a day on."""
+    if is_missing(hours):
+        return "h"
+    size = abs(float(hours))  # type: ignore[arg-type]
+    if size < 1:
+        return "min"
+    return "h" if size < HOURS_PER_DAY else "d"
+
+
+def _short(number: float, decimals: int) -> str:
+    # "168 h", never "168.0 h": a whole number drops its decimals
+    text = f"{number:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_duration(hours: float | None, unit: DurationUnit | None = None) -> str:
+    """A duration given in hours, in ``unit`` (by default the one :func:`duration_unit` picks).
+
+    Passing the unit lets two durations side by side (a value and its change) share one
+    unit, so "3.4 h, down 88.6 h" never reads as "3.4 h, down 3.7 d".
+    """
     if is_missing(hours):
         return MISSING
     value = float(hours)  # type: ignore[arg-type]
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value < 1:
-        return f"{sign}{value * MINUTES_PER_HOUR:.0f} min"
-    if value < HOURS_PER_DAY:
-        return f"{sign}{value:.1f} h"
-    return f"{sign}{value / HOURS_PER_DAY:.1f} d"
+    unit = unit or duration_unit(value)
+    if unit == "min":
+        return f"{_short(value * MINUTES_PER_HOUR, 0)} min"
+    if unit == "d":
+        return f"{_short(value / HOURS_PER_DAY, 1)} d"
+    return f"{_short(value, 1)} h"
+
+
+def format_hours(hours: float | None) -> str:
+    """A duration in hours: ``0.5`` → ``30 min``, ``3.2`` → ``3.2 h``, ``50`` → ``2.1 d``."""
+    return format_duration(hours)
 
 
 def format_value(value: float | None, unit: Unit) -> str:
@@ -119,12 +146,13 @@ def _tone(change: float, better: Better) -> Tone:
     return "good" if improved else "bad"
 
 
-def _format_change(change: float, unit: Unit) -> str:
+def _format_change(change: float, unit: Unit, value: float) -> str:
     magnitude = abs(change)
     if unit == "percent":
         return f"{magnitude * 100:.1f} pp"
     if unit == "hours":
-        return format_hours(magnitude)
+        # the change is written in the unit of the value it changes
+        return format_duration(magnitude, duration_unit(value))
     return format_value(magnitude, unit)
 
 
@@ -136,7 +164,7 @@ def format_delta(card: KpiCard) -> Delta:
     if math.isclose(change, 0.0, abs_tol=1e-12):
         return Delta("→", "no change", "neutral", "unchanged from last week")
     arrow = "▲" if change > 0 else "▼"
-    text = _format_change(change, card.unit)
+    text = _format_change(change, card.unit, float(card.value))  # type: ignore[arg-type]
     direction = "up" if change > 0 else "down"
     tone = _tone(change, card.better)
     verdict = {"good": "better", "bad": "worse", "neutral": "change"}[tone]

@@ -58,7 +58,8 @@ class EnvironmentSection:
       | config | dependency | unordered | mutable_tag | not_compared), since (date)
     * ``environments``: the chain, in order, as matrix columns
     * ``drift``: service, drift_kind, baseline_version, target_version, versions_behind,
-      pending_changes, drift_since (date), drift_age_days, expected (bool), rule
+      pending_changes, drift_since (date), drift_age_days, expected (bool), rule, team (the
+      owning team, for the page's team filter)
     * ``aging``: as_of (date), drift_kind, services (unexpected drift only)
     * ``opened`` / ``closed``: service, drift_kind, at (date) — drift opened or closed this week
     * ``promotion_lag``: service, version, lag_hours, state
@@ -80,6 +81,63 @@ class EnvironmentSection:
     @property
     def has_inventory(self) -> bool:
         return not self.matrix.empty
+
+
+def _frame(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: [] for column in columns})
+
+
+#: what a freeze violation row carries (the release calendar fills it; empty until then)
+FREEZE_VIOLATION_COLUMNS = ["service", "team", "started_at", "freeze", "why"]
+
+
+@dataclass
+class ActOnThis:
+    """What the review meeting should act on; each frame may be empty.
+
+    * ``drift``: service, team, drift_kind, drift_age_days, rule (unexpected drift older than
+      the promotion SLA)
+    * ``failing``: service, team, weekly_failures (list, oldest first), change_failures,
+      deployments, failing_weeks (change failures in several of the recent weeks)
+    * ``held``: path, kind, error, ingested_at (files held back by their contract)
+    * ``freeze_violations``: service, team, started_at, freeze, why (production deployments
+      during a change freeze, hotfixes apart)
+    """
+
+    drift: pd.DataFrame = field(default_factory=pd.DataFrame)
+    failing: pd.DataFrame = field(default_factory=pd.DataFrame)
+    held: pd.DataFrame = field(default_factory=pd.DataFrame)
+    freeze_violations: pd.DataFrame = field(
+        default_factory=lambda: _frame(FREEZE_VIOLATION_COLUMNS)
+    )
+    sla_hours: float = 168.0
+    recent_weeks: int = 4
+
+    @property
+    def empty(self) -> bool:
+        return all(
+            frame.empty for frame in (self.drift, self.failing, self.held, self.freeze_violations)
+        )
+
+
+@dataclass
+class ServiceDetail:
+    """One service's own page (frames are small: weekly aggregates and capped lists).
+
+    * ``weekly``: week_start, deployments, change_failures
+    * ``versions``: environment, version, relation, since
+    * ``drift_runs``: drift_kind, expected, start (date), end (date), days
+    * ``promotion_lag``: version, state, lag_hours, baseline_at, production_at
+    * ``incidents``: incident_id, severity, opened_at, resolved_at, restore_hours, deployment_id
+    """
+
+    service: str
+    team: str | None
+    weekly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    versions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drift_runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    promotion_lag: pd.DataFrame = field(default_factory=pd.DataFrame)
+    incidents: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -136,6 +194,14 @@ class WeeklyReport:
     unknown_environments: pd.DataFrame = field(default_factory=pd.DataFrame)
     lead_time_excluded: int = 0
     definitions: list[Definition] = field(default_factory=list)
+    #: the week was still under way when the page was made: its numbers are partial
+    partial: bool = False
+    act: ActOnThis = field(default_factory=ActOnThis)
+    #: team, deployments, trailing_deploy_days_median, trailing_lead_time_hours,
+    #: trailing_change_failure_rate, trailing_recovery_hours, df_tier, lt_tier, cfr_tier,
+    #: recovery_tier, overall_tier, cadence_trend, drift_owned
+    teams: pd.DataFrame = field(default_factory=pd.DataFrame)
+    services: list[ServiceDetail] = field(default_factory=list)
 
     @property
     def period_start(self) -> dt.date:

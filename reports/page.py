@@ -18,6 +18,7 @@ from reports import charts, environment_charts
 from reports.formatting import format_date, format_datetime, plural
 from reports.model import KpiCard, WeeklyReport
 from reports.paths import ARCHIVE_HREF_FROM_WEEK, week_href_from_week
+from reports.review import ActView, act_view, service_link, team_table
 from reports.sections import (
     ProblemServices,
     data_quality_tables,
@@ -42,6 +43,8 @@ QUALITY_WORDS = {
     "ok": "ok",
 }
 NO_DEPLOYMENTS = "No production deployments in this week."
+#: a line over time needs two days; one snapshot would draw an empty chart with a silly axis
+MIN_AGING_DAYS = 2
 
 
 # A KPI group spans as many grid columns as it has cards, up to the width of the grid.
@@ -55,6 +58,8 @@ class KpiView:
     card: KpiCard
     sparkline: Markup
     tier_class: str
+    #: the tier is judged over the trailing window, not this week alone: the badge says so
+    tier_label: str = "tier"
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ class WeeklyPage:
     tables: dict[str, Table]
     problem_services: ProblemServices
     figures: dict[str, go.Figure] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    act: ActView = field(default_factory=ActView)
+    #: the teams the filter offers
+    teams: list[str] = field(default_factory=list)
     no_deployments: str = NO_DEPLOYMENTS
 
     @property
@@ -113,9 +122,10 @@ def tier_class(tier: str | None, theme: Theme = THEME) -> str:
     return f"tier-{name}" if name in theme.tiers else "tier-other"
 
 
-def kpi_view(card: KpiCard, theme: Theme = THEME) -> KpiView:
+def kpi_view(card: KpiCard, theme: Theme = THEME, trailing_weeks: int | None = None) -> KpiView:
     """A card with its sparkline and tier class (value and change are template filters)."""
     return KpiView(
+        tier_label=f"{trailing_weeks}-week tier" if trailing_weeks else "tier",
         card=card,
         sparkline=sparkline_svg(
             card.sparkline, title=f"{card.label}, last 12 weeks", colour=theme.accent
@@ -124,11 +134,13 @@ def kpi_view(card: KpiCard, theme: Theme = THEME) -> KpiView:
     )
 
 
-def kpi_groups(cards: list[KpiCard], theme: Theme = THEME) -> list[KpiGroupView]:
+def kpi_groups(
+    cards: list[KpiCard], theme: Theme = THEME, trailing_weeks: int | None = None
+) -> list[KpiGroupView]:
     """Cards grouped smaller / faster / safer / consistent, empty groups dropped."""
     groups = []
     for key, title, subtitle in KPI_GROUPS:
-        views = [kpi_view(card, theme) for card in cards if card.group == key]
+        views = [kpi_view(card, theme, trailing_weeks) for card in cards if card.group == key]
         if views:
             groups.append(KpiGroupView(key, title, subtitle, views))
     return groups
@@ -156,6 +168,11 @@ def files_summary(files: pd.DataFrame) -> tuple[str, bool]:
         )
     attention = any(state != "ok" for state in quality)
     return " · ".join(parts), attention
+
+
+def services_with_pages(report: WeeklyReport) -> set[str]:
+    """The services whose names link to a page of their own."""
+    return {detail.service for detail in report.services}
 
 
 def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.Figure]:
@@ -186,9 +203,9 @@ def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.F
     env = report.environment
     if env.has_inventory:
         figures["environment-matrix"] = environment_charts.environment_matrix(
-            env.matrix, env.environments, theme
+            env.matrix, env.environments, theme, service_link(services_with_pages(report))
         )
-        if not env.aging.empty:
+        if aging_days(env.aging) >= MIN_AGING_DAYS:
             figures["drift-aging"] = environment_charts.drift_aging(env.aging, theme)
         lags = env.promotion_lag
         if not lags.empty and pd.to_numeric(lags["lag_hours"], errors="coerce").notna().any():
@@ -196,12 +213,30 @@ def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.F
     return figures
 
 
+def aging_days(aging: pd.DataFrame) -> int:
+    """How many inventory days the drift-over-time chart would have."""
+    return 0 if aging.empty or "as_of" not in aging else int(aging["as_of"].nunique())
+
+
+def page_notes(report: WeeklyReport) -> dict[str, str]:
+    """What stands in for a chart that has too little data to draw honestly."""
+    notes = {}
+    days = aging_days(report.environment.aging)
+    if days == 1:
+        notes["drift-aging"] = (
+            "Only one inventory snapshot so far: drift over time needs at least two days."
+        )
+    return notes
+
+
 def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
     """Turn a weekly report into the template's view of it (figures included)."""
     summary, attention = files_summary(report.input_files)
+    link = service_link(services_with_pages(report))
     tables = data_quality_tables(report)
+    tables["teams"] = team_table(report)
     if report.has_deployments:
-        tables.update(environment_tables(report.environment, report.timezone))
+        tables.update(environment_tables(report.environment, report.timezone, link))
     return WeeklyPage(
         report=report,
         title=f"Release health · {report.week}",
@@ -220,10 +255,20 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
         files_badge=("quality-rejections", "needs attention")
         if attention
         else ("quality-ok", "all good"),
-        kpi_groups=kpi_groups(report.kpis, theme) if report.has_deployments else [],
+        kpi_groups=kpi_groups(report.kpis, theme, report.trailing_weeks)
+        if report.has_deployments
+        else [],
         tables=tables,
         problem_services=(
-            problem_service_views(report) if report.has_deployments else ProblemServices([], 0)
+            problem_service_views(report, link)
+            if report.has_deployments
+            else ProblemServices([], 0)
         ),
         figures=weekly_figures(report, theme),
+        notes=page_notes(report),
+        act=act_view(report.act, link, report.timezone, theme),
+        # a week without deployments has no team rows or charts to filter
+        teams=sorted({str(t) for t in report.teams.get("team", pd.Series(dtype=object)).dropna()})
+        if report.has_deployments
+        else [],
     )

@@ -6,6 +6,7 @@ derived from data may point outside the reports folder or carry a URL scheme.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -16,6 +17,13 @@ PLOTLY_FILE = "plotly.min.js"
 # From a week page (reports_dir/<week>/index.html) to the shared files.
 PLOTLY_SRC_FROM_WEEK = f"../{ASSETS_DIR}/{PLOTLY_FILE}"
 ARCHIVE_HREF_FROM_WEEK = f"../{PAGE_NAME}"
+SERVICES_DIR = "services"
+# From a service page (reports_dir/<week>/services/<slug>.html) back to its week.
+WEEK_HREF_FROM_SERVICE = f"../{PAGE_NAME}"
+#: the readable part of a service page's name; a hash of the full name keeps names unique
+SLUG_LENGTH = 48
+SLUG_HASH_LENGTH = 8
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -54,3 +62,26 @@ def safe_relative_href(href: str) -> str:
     if _SCHEME.match(href) or href.startswith(("/", "\\")) or ".." in Path(href).parts:
         raise ValueError(f"archive links must be relative paths inside the site, got {href!r}")
     return href
+
+
+def service_slug(name: str) -> str:
+    """A file name for a service's page: ``[a-z0-9-]`` only, so it can never leave its folder
+    (no ``/``, ``..`` or dot file), plus a short hash of the exact name so ``API`` and ``api``
+    or two names that differ only in punctuation get pages of their own."""
+    readable = _NOT_SLUG.sub("-", str(name).lower()).strip("-")[:SLUG_LENGTH].strip("-")
+    digest = hashlib.sha256(str(name).encode("utf-8")).hexdigest()[:SLUG_HASH_LENGTH]
+    return f"{readable or 'service'}-{digest}"
+
+
+def service_href_from_week(name: str) -> str:
+    """Link from a week page to one of its service pages."""
+    return f"{SERVICES_DIR}/{service_slug(name)}.html"
+
+
+def service_page(reports_dir: Path, week: str, name: str) -> Path:
+    """``reports_dir/<week>/services/<slug>.html``, guaranteed to stay inside ``reports_dir``."""
+    root = reports_dir.resolve()
+    page = root / validate_week(week) / SERVICES_DIR / f"{service_slug(name)}.html"
+    if root not in page.parents:
+        raise ValueError(f"service page {page} would be outside {root}")
+    return page

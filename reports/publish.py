@@ -20,9 +20,10 @@ from plotly.offline import get_plotlyjs
 
 from reports.model import ArchiveEntry, WeeklyReport
 from reports.page import build_weekly_page
-from reports.paths import ASSETS_DIR, PAGE_NAME, PLOTLY_FILE, week_page
+from reports.paths import ASSETS_DIR, PAGE_NAME, PLOTLY_FILE, service_page, week_page
 from reports.png_export import export_pngs
-from reports.render import render_archive, render_weekly_page
+from reports.render import render_archive, render_service, render_weekly_page
+from reports.service_page import build_service_page
 from reports.theme import THEME
 
 PNG_DIR = "png"
@@ -40,6 +41,7 @@ class Published:
     charts: int
     pngs: list[Path] = field(default_factory=list)
     png_skipped: str | None = None
+    service_pages: list[Path] = field(default_factory=list)
 
 
 class UnsafeReportPath(Exception):
@@ -122,12 +124,31 @@ def publish_weekly(
         html = render_weekly_page(page)
     _write_if_changed(page_path, html, reports_dir)
     published = Published(path=page_path, charts=len(page.figures))
+    published.service_pages = publish_services(report, reports_dir)
     if png:
         check_inside(reports_dir, page_path.parent / PNG_DIR)
         published.pngs, published.png_skipped = export_pngs(
             page.figures, page_path.parent / PNG_DIR, chromium_path=chromium_path
         )
     return published
+
+
+def publish_services(report: WeeklyReport, reports_dir: Path) -> list[Path]:
+    """Write ``reports_dir/<week>/services/<slug>.html`` for every service of the report.
+
+    The pages need no other file (their chart is inline SVG). The file names come from
+    :func:`reports.paths.service_slug` (letters, digits and dashes only), so no service name
+    can place a page outside the week's ``services`` folder.
+    """
+    if not report.services:
+        return []
+    paths = []
+    for detail in report.services:
+        path = service_page(reports_dir, report.week, detail.service)
+        html = render_service(build_service_page(detail, report), weeks=len(report.org_weeks))
+        _write_if_changed(path, html, reports_dir)
+        paths.append(path)
+    return paths
 
 
 def publish_archive(entries: list[ArchiveEntry], reports_dir: Path) -> Path:

@@ -8,20 +8,30 @@ a small inline script draws every ``div.rh-chart`` from it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from functools import cache
 from importlib import resources
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from reports import formatting
+from reports.csv_export import csv_data_uri, frame_csv
 from reports.model import ArchiveEntry, WeeklyReport
 from reports.page import WeeklyPage, build_weekly_page, tier_class
-from reports.paths import PLOTLY_SRC_FROM_WEEK, safe_relative_href, validate_week
+from reports.paths import (
+    ARCHIVE_HREF_FROM_WEEK,
+    PLOTLY_SRC_FROM_WEEK,
+    WEEK_HREF_FROM_SERVICE,
+    safe_relative_href,
+    validate_week,
+)
+from reports.service_page import ServicePage
 from reports.sparkline import sparkline_svg
 from reports.theme import THEME, Theme
 
@@ -123,8 +133,42 @@ def render_weekly_page(
         plotly_inline=inline_script(plotly_js) if plotly_js is not None else None,
         plotly_src=plotly_src,
         chart_script=_static_text("charts.js"),
+        review_script=_static_text("review.js"),
     )
     return _environment().get_template("weekly.html.j2").render(context)
+
+
+def render_service(page: ServicePage, *, weeks: int, theme: Theme = THEME) -> str:
+    """One service's page as HTML (no script: its chart is an inline SVG)."""
+    validate_week(page.week)
+    context = _base_context(theme, title=page.title, chart_count=0)
+    context.update(
+        page=page,
+        weeks=weeks,
+        week_href=WEEK_HREF_FROM_SERVICE,
+        archive_href=f"../{ARCHIVE_HREF_FROM_WEEK}",
+    )
+    return _environment().get_template("service.html.j2").render(context)
+
+
+ARCHIVE_CSV_COLUMNS = [
+    ("week", "Week"),
+    ("week_start", "Starts"),
+    ("deployments", "Deployments"),
+    ("deploy_days", "Deploy days"),
+    ("change_failure_rate", "Change failure rate"),
+    ("median_lead_time_hours", "Median lead time (hours)"),
+    ("overall_tier", "Tier"),
+    ("drifting_services", "Drifting services"),
+]
+
+
+def archive_csv(entries: list[ArchiveEntry]) -> str:
+    """The archive table as a CSV download (a data: link; one row per week)."""
+    frame = pd.DataFrame([dataclasses.asdict(entry) for entry in entries])
+    if frame.empty:
+        frame = pd.DataFrame({key: [] for key, _ in ARCHIVE_CSV_COLUMNS})
+    return csv_data_uri(frame_csv(frame, ARCHIVE_CSV_COLUMNS, limit=len(frame)))
 
 
 def render_archive(
@@ -142,5 +186,5 @@ def render_archive(
         colour=theme.accent,
     )
     context = _base_context(theme, title=title, chart_count=0)
-    context.update(entries=rows, trend=trend)
+    context.update(entries=rows, trend=trend, csv_href=archive_csv(rows))
     return _environment().get_template("archive.html.j2").render(context)

@@ -6,7 +6,7 @@ Each builder sorts the frame the way a release review reads it, then hands it to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,9 +22,11 @@ from reports.model import EnvironmentSection, WeeklyReport
 from reports.tables import (
     ColumnSpec,
     Formatter,
+    Link,
     Table,
     badge_class,
     build_table,
+    csv_file_name,
     format_count,
     format_text,
 )
@@ -88,6 +90,11 @@ def _sorted(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.Dat
     return frame.sort_values([k for k, _ in keys], ascending=[a for _, a in keys], kind="stable")
 
 
+def _named(tables: dict[str, Table]) -> dict[str, Table]:
+    """Each table's CSV download named after its key (``drift.csv``, ``files.csv``)."""
+    return {key: replace(table, csv_name=csv_file_name(key)) for key, table in tables.items()}
+
+
 def data_quality_tables(report: WeeklyReport) -> dict[str, Table]:
     """Input files (problems first), top rejection reasons, environments outside the chain."""
     files = report.input_files
@@ -96,45 +103,49 @@ def data_quality_tables(report: WeeklyReport) -> dict[str, Table]:
         files = files.assign(
             quality=quality, _rank=[QUALITY_ORDER.index(q) for q in quality]
         ).sort_values(["_rank", "path"] if "path" in files else ["_rank"], kind="stable")
-    return {
-        "files": build_table(
-            files,
-            [
-                ColumnSpec("path", "File", mono=True),
-                ColumnSpec("kind", "Kind"),
-                ColumnSpec("format", "Format"),
-                ColumnSpec("quality", "Quality", badge=badge_class("quality", QUALITY_ORDER)),
-                ColumnSpec("rows_read", "Read", format_count, numeric=True),
-                ColumnSpec("rows_accepted", "Accepted", format_count, numeric=True),
-                ColumnSpec("rows_rejected", "Rejected", format_count, numeric=True),
-                ColumnSpec("rows_duplicate", "Duplicate", format_count, numeric=True),
-                ColumnSpec("error", "Note", lambda v: "" if is_missing(v) else format_text(v)),
-            ],
-            empty="No input files recorded.",
-        ),
-        "rejections": build_table(
-            _sorted(report.rejection_reasons, ["rows"], [False]),
-            [
-                ColumnSpec("reason", "Reason"),
-                ColumnSpec("rows", "Rows", format_count, numeric=True),
-                ColumnSpec("example", "Example", lambda v: format_text(v, 100), mono=True),
-            ],
-            limit=10,
-            empty="No rows were rejected.",
-        ),
-        "unknown_environments": build_table(
-            _sorted(report.unknown_environments, ["deployments"], [False]),
-            [
-                ColumnSpec("environment", "Environment", mono=True),
-                ColumnSpec("deployments", "Deployments", format_count, numeric=True),
-            ],
-            limit=10,
-            empty="Every environment seen is part of the promotion chain.",
-        ),
-    }
+    return _named(
+        {
+            "files": build_table(
+                files,
+                [
+                    ColumnSpec("path", "File", mono=True),
+                    ColumnSpec("kind", "Kind"),
+                    ColumnSpec("format", "Format"),
+                    ColumnSpec("quality", "Quality", badge=badge_class("quality", QUALITY_ORDER)),
+                    ColumnSpec("rows_read", "Read", format_count, numeric=True),
+                    ColumnSpec("rows_accepted", "Accepted", format_count, numeric=True),
+                    ColumnSpec("rows_rejected", "Rejected", format_count, numeric=True),
+                    ColumnSpec("rows_duplicate", "Duplicate", format_count, numeric=True),
+                    ColumnSpec("error", "Note", lambda v: "" if is_missing(v) else format_text(v)),
+                ],
+                empty="No input files recorded.",
+            ),
+            "rejections": build_table(
+                _sorted(report.rejection_reasons, ["rows"], [False]),
+                [
+                    ColumnSpec("reason", "Reason"),
+                    ColumnSpec("rows", "Rows", format_count, numeric=True),
+                    ColumnSpec("example", "Example", lambda v: format_text(v, 100), mono=True),
+                ],
+                limit=10,
+                empty="No rows were rejected.",
+            ),
+            "unknown_environments": build_table(
+                _sorted(report.unknown_environments, ["deployments"], [False]),
+                [
+                    ColumnSpec("environment", "Environment", mono=True),
+                    ColumnSpec("deployments", "Deployments", format_count, numeric=True),
+                ],
+                limit=10,
+                empty="Every environment seen is part of the promotion chain.",
+            ),
+        }
+    )
 
 
-def environment_tables(env: EnvironmentSection, timezone: str) -> dict[str, Table]:
+def environment_tables(
+    env: EnvironmentSection, timezone: str, link: Link | None = None
+) -> dict[str, Table]:
     """Drift list (unexpected first, oldest first), opened/closed, bypassed baseline."""
     if not env.has_inventory:
         return {}
@@ -144,51 +155,54 @@ def environment_tables(env: EnvironmentSection, timezone: str) -> dict[str, Tabl
         drift = drift.assign(_expected=expected)
         drift = _sorted(drift, ["_expected", "drift_age_days", "service"], [True, False, True])
     kind_badge = badge_class("kind", DRIFT_KINDS)
+    service = ColumnSpec("service", "Service", link=link)
     moves = [
-        ColumnSpec("service", "Service"),
+        service,
         ColumnSpec("drift_kind", "Kind", _as_words, badge=kind_badge),
         ColumnSpec("at", "On", _as_date),
     ]
-    return {
-        "drift": build_table(
-            drift,
-            [
-                ColumnSpec("service", "Service"),
-                ColumnSpec("drift_kind", "Kind", _as_words, badge=kind_badge),
-                ColumnSpec("baseline_version", f"{env.baseline} version", mono=True),
-                ColumnSpec("target_version", f"{env.production} version", mono=True),
-                ColumnSpec("versions_behind", "Versions behind", format_count, numeric=True),
-                ColumnSpec("pending_changes", "Pending changes", format_count, numeric=True),
-                ColumnSpec("drift_since", "Since", _as_date),
-                ColumnSpec("drift_age_days", "Age", _as_days, numeric=True),
-                ColumnSpec("expected", "Status", _expected),
-                ColumnSpec("rule", "Rule", _as_words),
-            ],
-            empty="No service drifts between the baseline and production.",
-            muted=lambda row: bool(row["_expected"]),
-        ),
-        "opened": build_table(
-            _sorted(env.opened, ["at", "service"], [False, True]),
-            moves,
-            limit=10,
-            empty="No drift opened this week.",
-        ),
-        "closed": build_table(
-            _sorted(env.closed, ["at", "service"], [False, True]),
-            moves,
-            limit=10,
-            empty="No drift closed this week.",
-        ),
-        "bypassed": build_table(
-            _sorted(env.bypassed, ["production_at", "service"], [False, True]),
-            [
-                ColumnSpec("service", "Service"),
-                ColumnSpec("version", "Version", mono=True),
-                ColumnSpec("production_at", "In production since", _datetime_in(timezone)),
-            ],
-            empty="Every production version went through the baseline first.",
-        ),
-    }
+    return _named(
+        {
+            "drift": build_table(
+                drift,
+                [
+                    service,
+                    ColumnSpec("drift_kind", "Kind", _as_words, badge=kind_badge),
+                    ColumnSpec("baseline_version", f"{env.baseline} version", mono=True),
+                    ColumnSpec("target_version", f"{env.production} version", mono=True),
+                    ColumnSpec("versions_behind", "Versions behind", format_count, numeric=True),
+                    ColumnSpec("pending_changes", "Pending changes", format_count, numeric=True),
+                    ColumnSpec("drift_since", "Since", _as_date),
+                    ColumnSpec("drift_age_days", "Age", _as_days, numeric=True),
+                    ColumnSpec("expected", "Status", _expected),
+                    ColumnSpec("rule", "Rule", _as_words, wide=True),
+                ],
+                empty="No service drifts between the baseline and production.",
+                muted=lambda row: bool(row["_expected"]),
+            ),
+            "opened": build_table(
+                _sorted(env.opened, ["at", "service"], [False, True]),
+                moves,
+                limit=10,
+                empty="No drift opened this week.",
+            ),
+            "closed": build_table(
+                _sorted(env.closed, ["at", "service"], [False, True]),
+                moves,
+                limit=10,
+                empty="No drift closed this week.",
+            ),
+            "bypassed": build_table(
+                _sorted(env.bypassed, ["production_at", "service"], [False, True]),
+                [
+                    service,
+                    ColumnSpec("version", "Version", mono=True),
+                    ColumnSpec("production_at", "In production since", _datetime_in(timezone)),
+                ],
+                empty="Every production version went through the baseline first.",
+            ),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -198,6 +212,7 @@ class ProblemServiceView:
     summary: str
     reasons: str
     deploys: Table
+    href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +221,7 @@ class ProblemServices:
     more: int
 
 
-def problem_service_views(report: WeeklyReport) -> ProblemServices:
+def problem_service_views(report: WeeklyReport, link: Link | None = None) -> ProblemServices:
     """The services with most change failures this week, each with its recent deploys."""
     services = report.problem_services
     if services.empty:
@@ -246,7 +261,9 @@ def problem_service_views(report: WeeklyReport) -> ProblemServices:
                     columns,
                     limit=RECENT_DEPLOYS_PER_SERVICE,
                     empty="No recent deploys recorded.",
+                    name=f"{row['service']} recent deploys",
                 ),
+                href=link(row["service"]) if link else None,
             )
         )
     return ProblemServices(items, max(len(services) - MAX_PROBLEM_SERVICES, 0))

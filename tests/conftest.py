@@ -69,6 +69,7 @@ def write_input(tmp_path: Path) -> Callable[..., Path]:
 
 def build_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Every mart from what staging holds, with the functions the Dagster assets call."""
+    from assets.calendar.marts import CALENDAR_MARTS, rebuild_calendar_mart
     from assets.delivery.marts import (
         WEEKLY_MARTS,
         classify_change_failures,
@@ -76,7 +77,6 @@ def build_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         load_benchmarks,
         rebuild_mart,
     )
-    from assets.calendar.marts import CALENDAR_MARTS, rebuild_calendar_mart
     from assets.drift.marts import build_drift_marts
 
     load_benchmarks(conn)

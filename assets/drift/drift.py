@@ -126,6 +126,21 @@ def _same_artifact(baseline: State, target: State, first_seen: Mapping[str, dt.d
     return compare_versions(target.version, baseline.version, first_seen) == 0
 
 
+def production_relation(
+    production_version: str | None,
+    other_version: str | None,
+    first_seen: Mapping[str, dt.datetime] | None = None,
+) -> str:
+    """How production's version stands against another environment's: in_sync, behind, ahead
+    or unordered, always said of production.
+
+    The drift list and the version matrix both take their word (and so their colour) from
+    here, so a service is never "behind" in one place and "ahead" in the other.
+    """
+    order = compare_versions(production_version, other_version, first_seen)
+    return {0: "in_sync", 1: "ahead", -1: "behind", None: "unordered"}[order]
+
+
 def classify_drift(
     baseline: State | None,
     target: State | None,
@@ -169,10 +184,10 @@ def classify_drift(
         if keys:
             return Verdict(DriftKind.DEPENDENCY, differing=tuple(keys))
         return Verdict(DriftKind.IN_SYNC)
-    order = compare_versions(target.version, baseline.version, history.first_seen)
-    if order is None:
+    standing = production_relation(target.version, baseline.version, history.first_seen)
+    if standing == "unordered":
         return Verdict(DriftKind.UNORDERED)
-    if order > 0:
+    if standing == "ahead":
         return Verdict(DriftKind.AHEAD)
     waiting = history.versions_between(target.version, baseline.version)
     changes = [history.baseline_changes.get(v) for v in waiting]

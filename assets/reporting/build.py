@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -15,6 +16,13 @@ import pandas as pd
 from assets.delivery.marts import BENCHMARKS_FILE, WeekRange, data_weeks, delivery_params, week_of
 from assets.reporting.definitions import report_definitions
 from assets.reporting.environment import build_environment_section, consistency_cards, report_frame
+from assets.reporting.review import (
+    act_on_this,
+    named_services,
+    service_details,
+    service_teams,
+    team_comparison,
+)
 from assets.settings import Settings
 from assets.warehouse import read_sql, sql_file
 from reports.model import ArchiveEntry, KpiCard, TierBand, WeeklyReport
@@ -198,8 +206,13 @@ def build_weekly_report(
     week_start: dt.date,
     *,
     now: dt.datetime | None = None,
+    freeze_violations: pd.DataFrame | None = None,
 ) -> WeeklyReport:
-    """The report model of one week from the marts and small staging aggregates."""
+    """The report model of one week from the marts and small staging aggregates.
+
+    ``freeze_violations`` (service, team, started_at, freeze, why) fills that item of the
+    "act on this" box; without it the item is empty.
+    """
     benchmarks = json.loads(BENCHMARKS_FILE.read_text(encoding="utf-8"))
     params = {
         **delivery_params(settings),
@@ -217,12 +230,22 @@ def build_weekly_report(
         conn, "recent_deploys", {**params, "services": problems["service"].tolist()}
     )
     span = data_weeks(conn, settings)
+    made = now or dt.datetime.now(tz=dt.UTC)
+    # the week is partial while it is under way in the reporting time zone
+    partial = week_of(made.astimezone(ZoneInfo(settings.timezone)).date()) == week_start
     (freshness,) = conn.execute(read_sql(sql_file(__file__, "freshness"))).fetchone()
+    environment = build_environment_section(conn, settings, week_start, TREND_WEEKS)
+    cadence = report_frame(conn, "cadence", params)
+    teams = service_teams(conn, week_start)
+    if not environment.drift.empty:
+        # the owning team travels with each drift row, for the page's team filter
+        environment.drift["team"] = [teams.get(s) for s in environment.drift["service"]]
+    act = act_on_this(conn, settings, week_start, environment, teams, freeze_violations)
     return WeeklyReport(
         week=iso_week(week_start),
         week_start=week_start,
         timezone=settings.timezone,
-        generated_at=now or dt.datetime.now(tz=dt.UTC),
+        generated_at=made,
         benchmark=settings.metrics.benchmark,
         benchmark_title=benchmarks[settings.metrics.benchmark]["title"],
         trailing_weeks=settings.metrics.trailing_weeks,
@@ -240,10 +263,10 @@ def build_weekly_report(
         org_weeks=org_weeks,
         cfr_bands=cfr_bands(benchmarks, settings.metrics.benchmark),
         calendar=report_frame(conn, "calendar", params),
-        cadence=report_frame(conn, "cadence", params),
+        cadence=cadence,
         release_windows=_mart_week(conn, "release_windows", week_start),
         batch_risk=_mart_week(conn, "batch_risk", week_start),
-        environment=build_environment_section(conn, settings, week_start, TREND_WEEKS),
+        environment=environment,
         problem_services=problems,
         recent_deploys=recent,
         rejection_reasons=_inbox_relative(
@@ -252,6 +275,28 @@ def build_weekly_report(
         unknown_environments=report_frame(conn, "unknown_environments", params),
         lead_time_excluded=int(_value(this_week, "lead_time_excluded") or 0),
         definitions=report_definitions(settings, benchmarks),
+        partial=partial,
+        act=act,
+        teams=team_comparison(conn, week_start, cadence, act.drift, environment.drift, teams),
+        services=service_details(
+            conn,
+            settings,
+            week_start,
+            TREND_WEEKS,
+            environment,
+            teams,
+            # every service the page names gets a page of its own, and no other
+            named_services(
+                act.drift,
+                act.failing,
+                act.freeze_violations,
+                problems,
+                environment.drift,
+                environment.opened,
+                environment.closed,
+                environment.bypassed,
+            ),
+        ),
     )
 
 
@@ -296,12 +341,22 @@ def _present(row: pd.Series, column: str) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def archive_entries(conn: duckdb.DuckDBPyConnection, reports_dir: Path) -> list[ArchiveEntry]:
-    """One entry per published week folder, with its headline numbers, newest first."""
+def archive_entries(
+    conn: duckdb.DuckDBPyConnection, reports_dir: Path, today: dt.date | None = None
+) -> list[ArchiveEntry]:
+    """One entry per published week folder that has started, with its headline numbers,
+    newest first (a page left over for a future week does not join the archive)."""
     published = {}
+    last_started = week_of(today or dt.date.today())
     for folder in reports_dir.glob("*-W*"):
-        if (folder / "index.html").is_file() and _ISO_WEEK.match(folder.name):
-            published[parse_iso_week(folder.name)] = folder.name
+        if not ((folder / "index.html").is_file() and _ISO_WEEK.match(folder.name)):
+            continue
+        try:
+            monday = parse_iso_week(folder.name)
+        except ValueError:
+            continue  # a folder named like a week that does not exist
+        if monday <= last_started:
+            published[monday] = folder.name
     if not published:
         return []
     rows = report_frame(conn, "archive", {"weeks": sorted(published)})

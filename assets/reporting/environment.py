@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from assets.drift.versions import compare_versions
+from assets.drift.drift import production_relation
 from assets.settings import Settings
 from assets.warehouse import query_frame, run_sql, sql_file
 from reports.model import EnvironmentSection, KpiCard
@@ -25,7 +25,7 @@ def report_frame(
 
 
 def relation(row: pd.Series, production: str, baseline: str) -> str:
-    """How one environment's version relates to production's (the matrix cell's colour)."""
+    """How production stands against one environment's version (the matrix cell's colour)."""
     if pd.isna(row["production_version"]):
         return "not_compared"
     kind = row["drift_kind"]
@@ -36,8 +36,10 @@ def relation(row: pd.Series, production: str, baseline: str) -> str:
     same_digest = (
         isinstance(row["image_digest"], str) and row["image_digest"] == row["production_digest"]
     )
-    order = 0 if same_digest else compare_versions(row["version"], row["production_version"])
-    return {0: "in_sync", 1: "ahead", -1: "behind", None: "unordered"}[order]
+    if same_digest:
+        return "in_sync"
+    # said of production, as the drift list says it: a newer staging cell is production "behind"
+    return production_relation(row["production_version"], row["version"])
 
 
 def build_environment_section(

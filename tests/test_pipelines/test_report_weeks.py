@@ -80,3 +80,74 @@ def test_report_of_a_week_with_data_is_published(
     assert main(["report", "--week", "2024-W02"]) == 0
     assert (reports / "2024-W02" / "index.html").is_file()
     assert sorted(p.name for p in reports.glob("*-W*")) == ["2024-W02"]
+
+
+def test_printed_command_runs_as_printed_without_the_venv_on_path(tmp_path, monkeypatch):
+    from pipelines.cli import self_command
+
+    program = tmp_path / ".venv" / "bin" / "release-health"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert self_command(str(program)) == ".venv/bin/release-health"
+    # on PATH as this very program: the bare name works as printed
+    monkeypatch.setenv("PATH", f"{program.parent}:/usr/bin")
+    assert self_command(str(program)) == "release-health"
+
+
+def test_run_refuses_a_future_week_before_running(
+    inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch, capsys
+):
+    reports = _cli_workspace(inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch)
+    assert main(["run", "--week", "2031-W10"]) == 2
+    assert "week 2031-W10 has not started yet" in capsys.readouterr().err
+    assert not reports.exists()
+
+
+def test_a_run_for_an_empty_week_rebuilds_no_blank_weeks(inbox_settings, warehouse_from_inbox):
+    from pipelines.runner import weeks_to_rebuild
+
+    warehouse_from_inbox(inbox_settings).close()
+    said = []
+    weeks, report_week = weeks_to_rebuild(
+        inbox_settings,
+        week=dt.date(2020, 3, 2),
+        backfill=False,
+        today=TODAY_AFTER,
+        log=said.append,
+    )
+    # before: 2020-W10 .. 2024-W03 were rebuilt, some 200 empty pages joining the archive
+    assert report_week is None
+    assert weeks is None or weeks.first >= FIRST_WEEK
+    assert said[-1] == (
+        "week 2020-W10 holds no data: production deployments span 2024-W01 .. 2024-W03:"
+        " not published"
+    )
+
+
+def test_status_never_names_a_future_week_as_the_last_report(tmp_path):
+    from pipelines.cli import last_report
+
+    for week in ("2024-W02", "2024-W03", "2030-W01", "not-a-week-W1"):
+        (tmp_path / week).mkdir()
+        (tmp_path / week / "index.html").write_text("x")
+    assert last_report(tmp_path, TODAY_AFTER) == tmp_path / "2024-W03" / "index.html"
+    assert last_report(tmp_path / "nothing", TODAY_AFTER) is None
+
+
+def test_a_leftover_future_page_does_not_join_the_archive(
+    inbox_settings, warehouse_from_inbox, tmp_path
+):
+    from assets.reporting.build import archive_entries
+
+    conn = warehouse_from_inbox(inbox_settings)
+    reports = tmp_path / "site"
+    for week in ("2024-W02", "2030-W01", "2024-W99"):
+        (reports / week).mkdir(parents=True)
+        (reports / week / "index.html").write_text("x")
+
+    entries = archive_entries(conn, reports, today=TODAY_AFTER)
+
+    assert [entry.week for entry in entries] == ["2024-W02"]

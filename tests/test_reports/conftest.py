@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 
 from reports.model import (
+    ActOnThis,
     ArchiveEntry,
     Definition,
     EnvironmentSection,
     KpiCard,
+    ServiceDetail,
     TierBand,
     WeeklyReport,
 )
@@ -325,8 +327,131 @@ def build_report(
             Definition("Production deployment", "A deployment to prod that was not cancelled."),
             Definition("Change failure rate", "Change failures / production deployments."),
         ],
+        act=review_items(teams, services),
+        teams=team_rows(teams),
+        services=service_details(teams, services),
     )
     return report
+
+
+def review_items(teams: tuple[str, ...], services: dict[str, tuple[str, ...]]) -> ActOnThis:
+    """One overdue drift, one service failing in 3 of 4 weeks, one held file; no freeze."""
+    first_team, last_team = teams[0], teams[-1]
+    return ActOnThis(
+        drift=pd.DataFrame(
+            {
+                "service": [services[last_team][0]],
+                "team": [last_team],
+                "drift_kind": ["ahead"],
+                "drift_age_days": [19.0],
+                "rule": ["production runs a version the baseline never had"],
+            }
+        ),
+        failing=pd.DataFrame(
+            {
+                "service": [services[first_team][0]],
+                "team": [first_team],
+                "weekly_failures": [[1, 0, 2, 3]],
+                "change_failures": [6],
+                "deployments": [20],
+                "failing_weeks": [3],
+            }
+        ),
+        held=pd.DataFrame(
+            {
+                "path": ["deployments/2024-03-08.csv"],
+                "kind": ["deployments"],
+                "error": ["contract_failed: 40 % of rows rejected"],
+                "ingested_at": [dt.datetime(2024, 3, 8, 7, 0, tzinfo=dt.UTC)],
+            }
+        ),
+        sla_hours=168.0,
+    )
+
+
+TEAM_TIERS = ("elite", "high", "medium", "low")
+
+
+def team_rows(teams: tuple[str, ...]) -> pd.DataFrame:
+    """Teams side by side: team i has 5 - i deploy days, (i + 1) * 10 h lead time, ..."""
+    n = len(teams)
+    return pd.DataFrame(
+        {
+            "team": list(teams),
+            "deployments": [10 + i for i in range(n)],
+            "trailing_deploy_days_median": [float(5 - i % 5) for i in range(n)],
+            "trailing_lead_time_hours": [10.0 * (i + 1) for i in range(n)],
+            "trailing_change_failure_rate": [0.05 * (i % 4) for i in range(n)],
+            "trailing_recovery_hours": [0.5 + i for i in range(n)],
+            "df_tier": [TEAM_TIERS[i % 4] for i in range(n)],
+            "lt_tier": [TEAM_TIERS[(i + 1) % 4] for i in range(n)],
+            "cfr_tier": [TEAM_TIERS[(i + 2) % 4] for i in range(n)],
+            "recovery_tier": [TEAM_TIERS[(i + 3) % 4] for i in range(n)],
+            "overall_tier": [TEAM_TIERS[3] for _ in range(n)],
+            "cadence_trend": [TREND_LABELS.get(t, "steady") for t in teams],
+            "drift_owned": [i % 3 for i in range(n)],
+        }
+    )
+
+
+def service_details(
+    teams: tuple[str, ...], services: dict[str, tuple[str, ...]]
+) -> list[ServiceDetail]:
+    """Every service: 26 weeks of 3 deployments with a failure every 5th week, two versions,
+    a drift run, a promoted version and one incident."""
+    details = []
+    for team in teams:
+        for service in services[team]:
+            details.append(
+                ServiceDetail(
+                    service=service,
+                    team=team,
+                    weekly=pd.DataFrame(
+                        {
+                            "week_start": WEEKS,
+                            "deployments": [3] * HISTORY_WEEKS,
+                            "change_failures": [int(i % 5 == 0) for i in range(HISTORY_WEEKS)],
+                        }
+                    ),
+                    versions=pd.DataFrame(
+                        {
+                            "environment": ["staging", "prod"],
+                            "version": ["1.1.2", "1.1.0"],
+                            "relation": ["behind", "in_sync"],
+                            "since": [dt.date(2024, 3, 1), dt.date(2024, 2, 20)],
+                        }
+                    ),
+                    drift_runs=pd.DataFrame(
+                        {
+                            "drift_kind": ["behind"],
+                            "expected": [True],
+                            "start": [dt.date(2024, 3, 8)],
+                            "end": [dt.date(2024, 3, 10)],
+                            "days": [3],
+                        }
+                    ),
+                    promotion_lag=pd.DataFrame(
+                        {
+                            "version": ["1.1.0"],
+                            "state": ["promoted"],
+                            "lag_hours": [30.0],
+                            "baseline_at": [dt.datetime(2024, 2, 19, 6, tzinfo=dt.UTC)],
+                            "production_at": [dt.datetime(2024, 2, 20, 12, tzinfo=dt.UTC)],
+                        }
+                    ),
+                    incidents=pd.DataFrame(
+                        {
+                            "incident_id": ["INC-1"],
+                            "severity": ["sev2"],
+                            "opened_at": [dt.datetime(2024, 3, 6, 10, tzinfo=dt.UTC)],
+                            "resolved_at": [dt.datetime(2024, 3, 6, 12, tzinfo=dt.UTC)],
+                            "restore_hours": [2.0],
+                            "deployment_id": ["d-42"],
+                        }
+                    ),
+                )
+            )
+    return details
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_lead_time_recovery_and_restore(report: WeeklyReport) -> None:
         "failed deployment recovery",
         "incident restore",
     ]
-    assert fig.data[0].customdata[0] == "20.0 h" and fig.data[0].y[4] == 60.0
+    assert fig.data[0].customdata[0] == "20 h" and fig.data[0].y[4] == 60.0
     assert fig.data[2].y[0] is None  # a week without incidents stays a gap
     assert fig.layout.yaxis.type == "log"  # 1.5 h to 60 h
 

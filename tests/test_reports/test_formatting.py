@@ -12,6 +12,7 @@ from reports.formatting import (
     format_date,
     format_datetime,
     format_delta,
+    format_duration,
     format_hours,
     format_number,
     format_percent,
@@ -38,7 +39,8 @@ def test_format_percent_reads_fractions() -> None:
 
 @pytest.mark.parametrize(
     ("hours", "expected"),
-    [(0.5, "30 min"), (3.2, "3.2 h"), (23.94, "23.9 h"), (50.0, "2.1 d"), (-3.0, "-3.0 h"),
+    [(0.5, "30 min"), (3.2, "3.2 h"), (23.94, "23.9 h"), (50.0, "2.1 d"), (-3.0, "-3 h"),
+     (168.0, "7 d"), (7.0, "7 h"),
      (None, "–")],
 )  # fmt: skip
 def test_format_hours_switches_units(hours, expected) -> None:
@@ -101,3 +103,27 @@ def test_sparkline_is_labelled_svg_with_gaps() -> None:
 def test_sparkline_without_values_is_an_empty_frame() -> None:
     svg = str(sparkline_svg([None, None], title="none", colour="#000"))
     assert "<polyline" not in svg and "<title>none</title>" in svg
+
+
+@pytest.mark.parametrize(
+    ("value", "previous", "text"),
+    [
+        # 3.4 h down from 92 h: the change reads in hours like the value, not "3.7 d"
+        (3.4, 92.0, "88.6 h"),
+        # 2 d up from 12 h: the change reads in days like the value
+        (48.0, 12.0, "1.5 d"),
+        # 30 min down from 2 h: minutes like the value
+        (0.5, 2.0, "90 min"),
+    ],
+)
+def test_duration_change_uses_the_unit_of_its_value(value, previous, text) -> None:
+    card = KpiCard("lead_time", "faster", "Median lead time", value, "hours", previous, "lower", [])
+    assert format_delta(card).text == text
+    assert format_value(value, "hours").split()[-1] == text.split()[-1]
+
+
+def test_whole_durations_drop_the_decimal() -> None:
+    assert format_duration(168.0, "h") == "168 h"
+    assert format_duration(167.5, "h") == "167.5 h"
+    assert format_duration(24.0) == "1 d"
+    assert format_duration(36.0) == "1.5 d"

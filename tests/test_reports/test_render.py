@@ -161,3 +161,39 @@ def test_environment_and_problem_sections(report: WeeklyReport) -> None:
     assert "2 change failures in 5 deployments (40 %)" in problems
     assert "1 change failure in 3 deployments (33 %)" in problems
     assert problems.index("checkout") < problems.index("search-api")
+
+
+def test_kpi_tier_badge_says_it_judges_the_trailing_window(report: WeeklyReport) -> None:
+    page = render_weekly(report)
+
+    weeks = report.trailing_weeks
+    # this week's value stands beside a tier of the trailing window: the badge names the window
+    assert re.search(
+        rf'<span class="rh-kpi__tier-label">{weeks}-week tier</span> '
+        r'<span class="rh-badge rh-tier-elite">elite</span>',
+        page,
+    )
+    assert page.count(f"{weeks}-week tier") == sum(1 for card in report.kpis if card.tier)
+
+
+def test_one_inventory_snapshot_shows_a_note_instead_of_an_empty_chart(
+    report: WeeklyReport,
+) -> None:
+    env = report.environment
+    one_day = env.aging[env.aging["as_of"] == env.aging["as_of"].max()]
+    page = render_weekly(
+        dataclasses.replace(report, environment=dataclasses.replace(env, aging=one_day))
+    )
+
+    assert 'data-chart="drift-aging"' not in page
+    assert "drift-aging" not in charts_block(page)
+    assert "Only one inventory snapshot so far: drift over time needs at least two days." in page
+    assert 'data-chart="environment-matrix"' in page  # the rest of the section stays
+
+
+def test_a_week_under_way_says_its_numbers_are_partial(report: WeeklyReport) -> None:
+    partial = render_weekly(dataclasses.replace(report, partial=True))
+    complete = render_weekly(report)
+
+    assert 'id="partial-week"' in partial and "every number on this page is partial" in partial
+    assert 'id="partial-week"' not in complete

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import re
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -38,8 +42,17 @@ def test_page_prints_the_more_line(report: WeeklyReport) -> None:
 
     page = render_weekly(dataclasses.replace(report, input_files=files))
 
-    assert "15 more rows not shown (of 30)." in page
-    assert "inbox/deployments/14.csv" in page and "inbox/deployments/15.csv" not in page
+    # the 15 rows past the cap fold open in place, and the download holds all 30
+    folded = page[page.index('<details class="rh-more-rows">') :]
+    folded = folded[: folded.index("</details>")]
+    assert "<summary>Show 15 more rows (of 30)</summary>" in folded
+    assert "inbox/deployments/15.csv" in folded and "inbox/deployments/29.csv" in folded
+    assert "inbox/deployments/14.csv" not in folded
+    assert "not shown" not in page
+    match = re.search(r'href="(data:text/csv[^"]+)" download="files.csv"', page)
+    rows = list(csv.reader(io.StringIO(unquote(match.group(1).split(",", 1)[1]))))
+    assert rows[0][:2] == ["File", "Kind"] and len(rows) == 31
+    assert rows[30][0] == "inbox/deployments/29.csv"
 
 
 def test_badge_classes_come_from_a_fixed_list() -> None:

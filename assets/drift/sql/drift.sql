@@ -52,9 +52,12 @@ SELECT
         WHEN 'in_sync' THEN NULL
         WHEN 'behind' THEN
             CASE WHEN age_days * 24 < $sla_hours
-                THEN 'in flight: behind for ' || round(age_days * 24) || ' h, within the '
-                     || $sla_hours || ' h promotion SLA'
-                ELSE 'behind for longer than the ' || $sla_hours || ' h promotion SLA'
+                -- {:g}: whole hours read "168 h", as everywhere else on the page, not "168.0 h"
+                THEN 'in flight: behind for ' || format('{:g}', round(age_days * 24)::DOUBLE)
+                     || ' h, within the ' || format('{:g}', $sla_hours::DOUBLE)
+                     || ' h promotion SLA'
+                ELSE 'behind for longer than the ' || format('{:g}', $sla_hours::DOUBLE)
+                     || ' h promotion SLA'
             END
         WHEN 'config' THEN
             CASE WHEN only_ignored THEN 'only ignored config keys differ: ' ELSE 'config differs: '

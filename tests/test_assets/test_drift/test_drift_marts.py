@@ -130,6 +130,8 @@ def test_every_drift_kind_on_the_last_snapshot(drift):
     assert behind["drift_since"] == T1
     assert behind["drift_age_days"] == pytest.approx(2.0)
     assert behind["expected"] is False  # 48 h > the 24 h SLA
+    # whole hours without a decimal, as the page writes them ("24 h", never "24.0 h")
+    assert behind["rule"] == "behind for longer than the 24 h promotion SLA"
     assert last["scaled"]["expected"] is True  # only `replicas` differs: ignored by default
     assert last["scaled"]["rule"] == "only ignored config keys differ: replicas"
     assert last["cfg"]["expected"] is False
@@ -145,7 +147,7 @@ def test_behind_is_in_flight_on_the_first_day(drift):
     )
     assert first["drift_age_days"] == pytest.approx(0.0)
     assert first["expected"] is True
-    assert first["rule"].startswith("in flight")
+    assert first["rule"] == "in flight: behind for 0 h, within the 24 h promotion SLA"
 
 
 def test_drift_that_opens_and_closes(drift):

@@ -7,7 +7,9 @@ page's scripts ran, the console messages, and every non-file URL the page tried 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,6 +25,30 @@ VOID_TAGS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 )
 NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")
+# Appended to a copy of a page: opens folded rows, then records every table frame wider than
+# its box and whether the document scrolls sideways, as JSON on <body data-probe>.
+OVERFLOW_PROBE = """
+<script>
+window.addEventListener("load", function () {
+  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  setTimeout(function () {
+    var wide = [];
+    document.querySelectorAll(".rh-table-wrap").forEach(function (el, i) {
+      if (el.scrollWidth > el.clientWidth) {
+        var head = el.querySelector("th") ? el.querySelector("th").textContent : "";
+        wide.push(i + ": " + head + " " + el.scrollWidth + ">" + el.clientWidth);
+      }
+    });
+    var doc = document.documentElement;
+    document.body.setAttribute("data-probe", JSON.stringify({
+      tables: wide,
+      frames: document.querySelectorAll(".rh-table-wrap").length,
+      page: doc.scrollWidth > doc.clientWidth
+    }));
+  }, 100);
+});
+</script>
+"""
 
 
 class DomSummary(HTMLParser):
@@ -159,6 +185,26 @@ class Chromium:
             line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line
         ]
         return PageLoad(dom=done.stdout, console=console, network=page_requests(net_log))
+
+    def probe(self, page: Path, script: str, width: int = SCREEN_SIZE[0]) -> object:
+        """Open a copy of ``page`` at ``width`` px with ``script`` appended; the script leaves
+        its JSON result on ``<body data-probe>``, which is returned."""
+        probe = page.with_name(f".probe-{self.runs + 1}-{page.name}")
+        probe.write_text(page.read_text(encoding="utf-8") + script, encoding="utf-8")
+        try:
+            done = self._run(
+                probe.resolve().as_uri(), "--dump-dom", f"--window-size={width},{SCREEN_SIZE[1]}"
+            )
+        finally:
+            probe.unlink()
+        marker = re.search(r'data-probe="([^"]*)"', done.stdout)
+        assert marker, "the probe script did not run"
+        return json.loads(html.unescape(marker.group(1)))
+
+    def overflow(self, page: Path, width: int) -> dict[str, list[str] | bool]:
+        """Which table frames (and whether the document) are wider than they show at ``width``
+        px, every folded part open: scrollWidth > clientWidth."""
+        return self.probe(page, OVERFLOW_PROBE, width)  # type: ignore[return-value]
 
     def screenshot(self, page: Path, out: Path, size: tuple[int, int] = SCREEN_SIZE) -> Path:
         """A PNG of the top ``size`` pixels of ``page``."""

@@ -1,0 +1,67 @@
+"""Every table of the page as CSV: the full frame (up to a cap), formula cells neutralised.
+
+A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some
+programs, one that starts with a tab or carriage return before them) as a formula, so a
+service called ``=HYPERLINK(...)`` would become a live link in whoever opens the download.
+Such text cells get a leading ``'``, which spreadsheets show as plain text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+#: text starting with one of these is read as a formula by spreadsheet programs
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: the rows a download carries at most, so the page stays bounded whatever the data
+MAX_CSV_ROWS = 1000
+CSV_MEDIA_TYPE = "data:text/csv;charset=utf-8,"
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet shows as text: a formula-like start gets a leading ``'``."""
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_cell(value: object) -> str:
+    """One value as CSV text: numbers as written, lists joined, moments ISO, text neutralised."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return neutralise("; ".join(str(v) for v in value))
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def records_csv(records: Sequence[Mapping[str, object]], columns: Sequence[tuple[str, str]]) -> str:
+    """Rows (dicts) as CSV with ``(key, label)`` columns; a missing key is an empty cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(label) for _, label in columns])
+    for record in records:
+        writer.writerow([csv_cell(record[key]) if key in record else "" for key, _ in columns])
+    return out.getvalue()
+
+
+def frame_csv(
+    frame: pd.DataFrame, columns: Sequence[tuple[str, str]], limit: int = MAX_CSV_ROWS
+) -> str:
+    """``frame``'s first ``limit`` rows as CSV with ``(key, label)`` columns (missing → empty)."""
+    return records_csv(frame.head(limit).to_dict("records"), columns)
+
+
+def csv_data_uri(text: str) -> str:
+    """A ``data:`` link holding ``text``: the download needs no server and no extra file."""
+    return CSV_MEDIA_TYPE + quote(text, safe="")

@@ -87,7 +87,7 @@ def _frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({column: [] for column in columns})
 
 
-#: what a freeze violation row carries (the release calendar fills it; empty until then)
+#: what a freeze violation row carries (from marts.freeze_violations, hotfixes apart)
 FREEZE_VIOLATION_COLUMNS = ["service", "team", "started_at", "freeze", "why"]
 
 

@@ -186,6 +186,14 @@ def kpi_cards(weeks: pd.DataFrame, week_start: dt.date) -> list[KpiCard]:
             "recovery_tier",
         ),
         card("off_hours", "safer", "Off-hours share", "off_hours_share", "percent", "lower"),
+        card(
+            "freeze_violations",
+            "safer",
+            "Freeze violations",
+            "freeze_violations",
+            "count",
+            "lower",
+        ),
     ]
 
 

@@ -65,7 +65,8 @@ def act_on_this(
     teams: dict[str, str],
     freeze_violations: pd.DataFrame | None = None,
 ) -> ActOnThis:
-    """Overdue drift, services failing repeatedly, held files; freeze violations as given."""
+    """Overdue drift, services failing repeatedly, held files and freeze violations (from
+    ``marts.freeze_violations`` unless given)."""
     sla = float(settings.drift.promotion_sla_hours)
     act = ActOnThis(
         drift=overdue_drift(environment.drift, sla, teams),
@@ -78,8 +79,11 @@ def act_on_this(
         sla_hours=sla,
         recent_weeks=RECENT_WEEKS,
     )
-    if freeze_violations is not None:
-        act.freeze_violations = freeze_violations
+    act.freeze_violations = (
+        freeze_violations
+        if freeze_violations is not None
+        else report_frame(conn, "freeze_violations", {"week_start": week_start})
+    )
     return act
 
 

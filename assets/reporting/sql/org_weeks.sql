@@ -1,5 +1,6 @@
 -- The organisation's weekly figures for the $weeks weeks ending with $week_start, with
--- off-hours and weekend shares and the change failure rate in and out of business hours.
+-- off-hours and weekend shares, the change failure rate in and out of business hours and the
+-- freeze violations.
 WITH summary AS (
     SELECT * FROM marts.delivery_summary
     WHERE scope = 'org'
@@ -13,6 +14,13 @@ windows AS (
         sum(deployments - rollback_deployments) AS denominator,
         sum(change_failures) AS failures
     FROM marts.delivery_weekly
+    WHERE week_start BETWEEN $week_start - 7 * ($weeks - 1) AND $week_start
+    GROUP BY ALL
+),
+freezes AS (
+    -- production deployments inside a change freeze; hotfixes are counted apart
+    SELECT week_start, count(*) FILTER (WHERE NOT is_hotfix) AS freeze_violations
+    FROM marts.freeze_violations
     WHERE week_start BETWEEN $week_start - 7 * ($weeks - 1) AND $week_start
     GROUP BY ALL
 )
@@ -34,6 +42,7 @@ SELECT
     w.off_hours_failures / nullif(w.off_hours, 0) AS off_hours_cfr,
     (w.failures - w.off_hours_failures) / nullif(w.denominator - w.off_hours, 0)
         AS business_hours_cfr,
+    coalesce(f.freeze_violations, 0) AS freeze_violations,
     s.df_tier,
     s.lt_tier,
     s.cfr_tier,
@@ -43,4 +52,5 @@ SELECT
         AS rolling_4w_mean
 FROM summary s
 LEFT JOIN windows w USING (week_start)
+LEFT JOIN freezes f USING (week_start)
 ORDER BY s.week_start

@@ -95,3 +95,41 @@ def test_release_plan_matches_planned_releases_with_what_shipped(loaded, setting
         # search never shipped; the data ends (d9, 14th 09:00) after its due time
         (week2, "train-11", "search", None, None, "slipped", 71.0),
     ]
+
+
+def test_freeze_violations_reach_the_act_on_this_box_without_hotfixes(loaded, settings):
+    from assets.reporting.review import act_on_this
+    from reports.model import EnvironmentSection
+
+    rebuild_calendar_mart(loaded, "freeze_violations", WEEKS, settings)
+    environment = EnvironmentSection()
+
+    first = act_on_this(loaded, settings, dt.date(2024, 3, 4), environment, {})
+    second = act_on_this(loaded, settings, dt.date(2024, 3, 11), environment, {})
+
+    # week 1: d2 violates the audit freeze; d3 is a hotfix, counted apart and not listed
+    assert first.freeze_violations[["service", "freeze"]].values.tolist() == [
+        ["api", "FREEZE for the audit"]
+    ]
+    assert second.freeze_violations[["service", "freeze"]].values.tolist() == [
+        ["web", "web-freeze"]
+    ]
+    assert not first.empty
+
+
+def test_freeze_violations_kpi_counts_the_week_and_compares_with_the_one_before():
+    import pandas as pd
+
+    from assets.reporting.build import kpi_cards
+
+    weeks = pd.DataFrame(
+        {
+            "week_start": pd.to_datetime(["2024-03-04", "2024-03-11"]),
+            "freeze_violations": [1, 3],
+        }
+    )
+
+    (card,) = [c for c in kpi_cards(weeks, dt.date(2024, 3, 11)) if c.key == "freeze_violations"]
+
+    assert (card.group, card.value, card.previous, card.better) == ("safer", 3.0, 1.0, "lower")
+    assert card.sparkline == [1.0, 3.0]

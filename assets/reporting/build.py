@@ -133,7 +133,7 @@ def kpi_cards(weeks: pd.DataFrame, week_start: dt.date) -> list[KpiCard]:
 
     def card(key, group, label, column, unit, better, tier_column=None) -> KpiCard:
         tier = None
-        if tier_column and not this.empty and isinstance(this[tier_column].iloc[0], str):
+        if tier_column in this and not this.empty and isinstance(this[tier_column].iloc[0], str):
             tier = this[tier_column].iloc[0]
         return KpiCard(
             key=key,

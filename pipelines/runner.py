@@ -122,7 +122,10 @@ def weeks_to_rebuild(
         starts += [stale.first, stale.last]
     if not starts:
         return None, report_week
-    return WeekRange(min(starts), max(span.last, *starts)), report_week
+    # weeks before the first production deployment hold nothing to report (an incident or a
+    # staging deployment may queue one): the partitions start at the first week with data
+    first = max(min(starts), span.first)
+    return WeekRange(first, max(span.last, *starts)), report_week
 
 
 def _loaded_summary(settings: Settings, since: dt.datetime) -> str:

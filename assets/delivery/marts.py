@@ -245,8 +245,12 @@ def stale_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRang
     if not queued:
         return None
     span = data_weeks(conn, settings)
-    last = max(queued[-1], span.last) if span else queued[-1]
-    return clamp_weeks(WeekRange(queued[0], last), week_window(settings))
+    if span is None:
+        return clamp_weeks(WeekRange(queued[0], queued[-1]), week_window(settings))
+    # a week queued before the first production deployment (an incident, a staging deploy)
+    # has nothing to report: the range starts where production data does
+    first, last = max(queued[0], span.first), max(queued[-1], span.last)
+    return clamp_weeks(WeekRange(min(first, last), last), week_window(settings))
 
 
 def queue_weeks(conn: duckdb.DuckDBPyConnection, weeks: WeekRange) -> None:

@@ -142,3 +142,25 @@ def test_definitions_are_built_when_loaded_not_when_imported(tmp_path, monkeypat
     assert isinstance(loaded, dg.Definitions)
     assert loaded.resources["warehouse"].location == str(tmp_path / "good.duckdb")
     assert loaded.resources["warehouse"].wait_seconds == 60
+
+
+def test_weeks_queued_before_the_first_production_deployment_are_not_rebuilt(inbox_settings):
+    """An incident and a staging deployment older than any production deployment queue their
+    weeks; the partitions start at the first production week (2024-W01), so the run starts
+    there instead of failing on a week before the partitions."""
+    inbox = inbox_settings.inbox_path
+    (inbox / "incidents" / "older.csv").write_text(
+        "incident_id,service,opened_at,resolved_at\n"
+        "i0,api,2023-12-12T10:00:00Z,2023-12-12T11:00:00Z\n"
+    )
+    (inbox / "deployments" / "older.csv").write_text(
+        "deployment_id,service,environment,version,status,started_at\n"
+        "s0,api,staging,0.9,succeeded,2023-12-05T10:00:00Z\n"
+    )
+
+    outcome = run_pipeline(
+        inbox_settings, today=dt.date(2024, 1, 24), instance=dg.DagsterInstance.ephemeral()
+    )
+
+    assert outcome.success, outcome.problems
+    assert (outcome.weeks.first, outcome.weeks.last) == (W01, W03)

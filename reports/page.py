@@ -191,7 +191,9 @@ def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.F
         if weeks[duration_columns].notna().any().any():
             figures["durations"] = charts.lead_and_recovery_times(weeks, theme)
     if not report.calendar.empty:
-        figures["calendar"] = charts.release_calendar(report.calendar, report.week_start, theme)
+        figures["calendar"] = charts.release_calendar(
+            report.calendar, report.week_start, theme, report.calendar_events
+        )
     if not report.cadence.empty:
         figures["cadence"] = charts.cadence_small_multiples(report.cadence, theme)
     if not report.release_windows.empty:

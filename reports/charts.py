@@ -40,6 +40,17 @@ HOURS_OF_DAY = range(24)
 TREND_ARROWS = {"accelerating": "↗ accelerating", "steady": "→ steady", "slowing": "↘ slowing"}
 # Where the failure marker sits inside a calendar cell (fraction of a cell from its centre).
 FAILURE_MARK_OFFSET = (0.32, -0.22)
+# The release calendar's rows: one per team, plus a "planned" row above them for releases.
+CALENDAR_ROW_HEIGHT = 34
+CALENDAR_BASE_HEIGHT = 90
+CALENDAR_MIN_HEIGHT = 220
+PLANNED_ROW = -1
+# Planned releases of one day share its column: they spread over this much of the cell.
+PLANNED_SPREAD = 0.8
+# Freeze labels sit under the grid, one line each (pixels).
+FREEZE_LABEL_LINE = 16
+FREEZE_LABEL_BASE = 24
+FREEZE_LABEL_CHARS = 28
 
 
 def deployments_by_team(
@@ -181,10 +192,106 @@ def lead_and_recovery_times(org_weeks: pd.DataFrame, theme: Theme = THEME) -> go
     return fig
 
 
+def _week_day(value: object, week_start: dt.date) -> int:
+    """The column (0 = Monday) of a local date, clipped to the week."""
+    offset = (pd.Timestamp(value).date() - week_start).days  # type: ignore[arg-type]
+    return min(max(offset, 0), 6)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _freeze_bands(fig: go.Figure, freezes: pd.DataFrame, week_start: dt.date, theme: Theme) -> int:
+    """Shade the day columns each freeze covers; its label under the grid hovers the summary.
+
+    Returns how many label lines were added (the bottom margin grows with them).
+    """
+    for line, (_, row) in enumerate(freezes.iterrows()):
+        first = _week_day(row["first_day"], week_start)
+        last = _week_day(row["last_day"], week_start)
+        fig.add_vrect(
+            x0=first - 0.5,
+            x1=last + 0.5,
+            fillcolor=theme.freeze,
+            opacity=theme.freeze_band_opacity,
+            line_width=0,
+            # above the heatmap, whose empty cells are opaque; translucent so counts show
+            layer="above",
+        )
+        services = row.get("services")
+        scope = f" ({services})" if isinstance(services, str) and services else ""
+        summary = row.get("summary")
+        described = summary if isinstance(summary, str) and summary else row["event_id"]
+        fig.add_annotation(
+            x=(first + last) / 2,
+            xref="x",
+            y=0,
+            yref="paper",
+            yanchor="top",
+            yshift=-4 - FREEZE_LABEL_LINE * line,
+            text=escape_text(_shorten(f"❄ freeze{scope}", FREEZE_LABEL_CHARS)),
+            hovertext=escape_text(described),
+            showarrow=False,
+            font={"size": 11, "color": theme.muted},
+        )
+    return len(freezes)
+
+
+def _planned_markers(
+    fig: go.Figure, releases: pd.DataFrame, week_start: dt.date, theme: Theme
+) -> None:
+    """One diamond per planned service and release in the "planned" row, on its day."""
+    rows = releases.assign(_day=[_week_day(v, week_start) for v in releases["first_day"]])
+    xs: list[float] = []
+    labels: list[str] = []
+    releases_of: list[str] = []
+    for day, group in rows.groupby("_day", sort=True):
+        step = PLANNED_SPREAD / len(group)
+        for index, (_, row) in enumerate(group.iterrows()):
+            xs.append(float(day) + (index - (len(group) - 1) / 2) * step)
+            service = row.get("service")
+            version = row.get("version")
+            name = service if isinstance(service, str) and service else "every service"
+            labels.append(escape_text(f"{name} {version}" if isinstance(version, str) else name))
+            summary = row.get("summary")
+            releases_of.append(
+                escape_text(summary if isinstance(summary, str) and summary else row["event_id"])
+            )
+    # names next to the diamonds only while each day has one; otherwise they would overlap
+    alone = rows["_day"].value_counts().max() == 1
+    fig.add_scatter(
+        x=xs,
+        y=[PLANNED_ROW] * len(xs),
+        text=labels,
+        customdata=releases_of,
+        mode="markers+text" if alone else "markers",
+        textposition="middle right",
+        textfont={"size": 11, "color": theme.text},
+        marker={
+            "symbol": "diamond",
+            "size": 11,
+            "color": theme.planned_release,
+            "line": {"width": 1, "color": theme.text},
+        },
+        name="planned releases",
+        showlegend=False,
+        hovertemplate="planned: %{text}<br>%{customdata}<extra></extra>",
+    )
+
+
 def release_calendar(
-    calendar: pd.DataFrame, week_start: dt.date, theme: Theme = THEME
+    calendar: pd.DataFrame,
+    week_start: dt.date,
+    theme: Theme = THEME,
+    events: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """This week's production deployments by day × team; cells with change failures marked."""
+    """This week's production deployments by day × team; cells with change failures marked.
+
+    ``events`` (the week's calendar events, see :class:`reports.model.WeeklyReport`) adds
+    change freezes as shaded day columns and planned releases as diamonds in a row above
+    the teams.
+    """
     days = [week_start + dt.timedelta(days=offset) for offset in range(7)]
     day_labels = [f"{WEEKDAYS[d.weekday()]} {d.day} {d:%b}" for d in days]
     frame = calendar.assign(day=pd.to_datetime(calendar["day"]).dt.date)
@@ -196,11 +303,16 @@ def release_calendar(
     counts = counts.reindex(index=teams, columns=days).fillna(0)
     failures = failures.reindex(index=teams, columns=days).fillna(0)
     z = counts.to_numpy().tolist()
+    events = events if events is not None and not events.empty else None
+    freezes = events[events["kind"] == "freeze"] if events is not None else pd.DataFrame()
+    releases = events[events["kind"] == "release"] if events is not None else pd.DataFrame()
+    rows = len(teams) + (0 if releases.empty else 1)
     fig = go.Figure(
         layout=base_layout(
             theme,
             "This week's production deployments (✕ = change failures)",
-            height=max(220, 90 + 34 * len(teams)),
+            height=max(CALENDAR_MIN_HEIGHT, CALENDAR_BASE_HEIGHT + CALENDAR_ROW_HEIGHT * rows)
+            + FREEZE_LABEL_LINE * len(freezes),
         )
     )
     fig.add_heatmap(
@@ -232,17 +344,30 @@ def release_calendar(
         showlegend=False,
         hovertemplate="%{text} change failures<extra></extra>",
     )
+    tickvals, ticktext = list(range(len(teams))), escape_texts(teams)
+    if not releases.empty:
+        _planned_markers(fig, releases, week_start, theme)
+        tickvals, ticktext = [PLANNED_ROW, *tickvals], ["planned", *ticktext]
+    label_lines = _freeze_bands(fig, freezes, week_start, theme)
     fig.update_xaxes(
-        tickvals=list(range(7)), ticktext=day_labels, side="top", showgrid=False, ticks=""
+        tickvals=list(range(7)),
+        ticktext=day_labels,
+        side="top",
+        showgrid=False,
+        ticks="",
+        range=[-0.5, 6.5],
     )
     fig.update_yaxes(
-        tickvals=list(range(len(teams))),
-        ticktext=escape_texts(teams),
+        tickvals=tickvals,
+        ticktext=ticktext,
         autorange="reversed",
         showgrid=False,
         ticks="",
     )
-    fig.update_layout(margin={"t": 72})
+    margin = {"t": 72}
+    if label_lines:
+        margin["b"] = FREEZE_LABEL_BASE + FREEZE_LABEL_LINE * label_lines
+    fig.update_layout(margin=margin)
     return fig
 
 

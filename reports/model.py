@@ -155,6 +155,11 @@ class WeeklyReport:
       median_incident_restore_hours, off_hours_share, weekend_share, off_hours_cfr,
       business_hours_cfr (26 weeks)
     * ``calendar``: day (date), team, deployments, change_failures (this week)
+    * ``calendar_events``: kind (freeze | release), event_id, summary, first_day, last_day
+      (local dates clipped to the week), services (text, empty: every service), service and
+      version (a planned release's service and its planned version; null for a freeze)
+    * ``release_plan``: service, planned_version, state (on_time | slipped | pending |
+      unplanned), deployment_id, shipped_version, shipped_at, slip_hours, release
     * ``cadence``: week_start, team, successful_deployments, rolling_4w_mean, trend (the label
       of the team in this week is the label of its last row)
     * ``release_windows``: weekday (1 = Mon), hour, deployments, change_failures,
@@ -184,6 +189,8 @@ class WeeklyReport:
     org_weeks: pd.DataFrame = field(default_factory=pd.DataFrame)
     cfr_bands: list[TierBand] = field(default_factory=list)
     calendar: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calendar_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    release_plan: pd.DataFrame = field(default_factory=pd.DataFrame)
     cadence: pd.DataFrame = field(default_factory=pd.DataFrame)
     release_windows: pd.DataFrame = field(default_factory=pd.DataFrame)
     batch_risk: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -25,6 +25,8 @@ from reports.sections import (
     environment_tables,
     file_quality,
     problem_service_views,
+    release_plan_summary,
+    release_plan_table,
 )
 from reports.sparkline import sparkline_svg
 from reports.tables import Table
@@ -102,6 +104,8 @@ class WeeklyPage:
     #: the teams the filter offers
     teams: list[str] = field(default_factory=list)
     no_deployments: str = NO_DEPLOYMENTS
+    #: planned vs shipped counted in one line, or a note that nothing was planned
+    release_plan_summary: str = ""
 
     @property
     def charts(self) -> dict[str, ChartView]:
@@ -191,7 +195,9 @@ def weekly_figures(report: WeeklyReport, theme: Theme = THEME) -> dict[str, go.F
         if weeks[duration_columns].notna().any().any():
             figures["durations"] = charts.lead_and_recovery_times(weeks, theme)
     if not report.calendar.empty:
-        figures["calendar"] = charts.release_calendar(report.calendar, report.week_start, theme)
+        figures["calendar"] = charts.release_calendar(
+            report.calendar, report.week_start, theme, report.calendar_events
+        )
     if not report.cadence.empty:
         figures["cadence"] = charts.cadence_small_multiples(report.cadence, theme)
     if not report.release_windows.empty:
@@ -235,6 +241,7 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
     link = service_link(services_with_pages(report))
     tables = data_quality_tables(report)
     tables["teams"] = team_table(report)
+    tables["release_plan"] = release_plan_table(report, link)
     if report.has_deployments:
         tables.update(environment_tables(report.environment, report.timezone, link))
     return WeeklyPage(
@@ -267,6 +274,7 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
         figures=weekly_figures(report, theme),
         notes=page_notes(report),
         act=act_view(report.act, link, report.timezone, theme),
+        release_plan_summary=release_plan_summary(report.release_plan),
         # a week without deployments has no team rows or charts to filter
         teams=sorted({str(t) for t in report.teams.get("team", pd.Series(dtype=object)).dropna()})
         if report.has_deployments

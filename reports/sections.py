@@ -14,6 +14,7 @@ import pandas as pd
 from reports.formatting import (
     MISSING,
     format_datetime,
+    format_hours,
     format_percent,
     is_missing,
     plural,
@@ -35,6 +36,9 @@ MAX_PROBLEM_SERVICES = 8
 RECENT_DEPLOYS_PER_SERVICE = 5
 QUALITY_ORDER = ("failed", "rejections", "empty", "ok")
 DEPLOY_STATUSES = ("succeeded", "failed", "rolled_back", "cancelled", "in_progress", "running")
+#: planned-vs-shipped states, in the order the summary line names them
+PLAN_STATES = ("on_time", "slipped", "unplanned", "pending")
+NO_PLANNED_RELEASES = "No releases were planned on the release calendar for this week."
 DRIFT_KINDS = (
     "behind",
     "ahead",
@@ -203,6 +207,46 @@ def environment_tables(
             ),
         }
     )
+
+
+def _as_slip(value: object) -> str:
+    return MISSING if is_missing(value) else format_hours(float(value))  # type: ignore[arg-type]
+
+
+def release_plan_summary(plan: pd.DataFrame) -> str:
+    """One line counting the week's planned releases by outcome ("2 on time · 1 slipped ...").
+
+    On time, slipped and unplanned are always named (a zero is news too); pending only when
+    some release is not yet due. A week without plan rows gets a short note instead.
+    """
+    if plan.empty or "state" not in plan:
+        return NO_PLANNED_RELEASES
+    counts = plan["state"].value_counts()
+    parts = [
+        f"{int(counts.get(state, 0))} {state.replace('_', ' ')}"
+        for state in PLAN_STATES
+        if state != "pending" or counts.get(state, 0)
+    ]
+    return " · ".join(parts)
+
+
+def release_plan_table(report: WeeklyReport, link: Link | None = None) -> Table:
+    """Planned vs shipped this week (rows come ordered from the warehouse: slipped first)."""
+    table = build_table(
+        report.release_plan,
+        [
+            ColumnSpec("service", "Service", link=link),
+            ColumnSpec("planned_version", "Planned version", mono=True),
+            ColumnSpec("state", "State", _as_words, badge=badge_class("plan", PLAN_STATES)),
+            ColumnSpec("deployment_id", "Shipped deployment", mono=True),
+            ColumnSpec("shipped_version", "Shipped version", mono=True),
+            ColumnSpec("shipped_at", "Shipped", _datetime_in(report.timezone)),
+            ColumnSpec("slip_hours", "Slip", _as_slip, numeric=True),
+            ColumnSpec("release", "Release"),
+        ],
+        empty=NO_PLANNED_RELEASES,
+    )
+    return replace(table, csv_name=csv_file_name("release_plan"))
 
 
 @dataclass(frozen=True)

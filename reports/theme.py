@@ -65,6 +65,10 @@ class Theme:
     )
     mean_line: str = BLACK
     failure: str = VERMILLION
+    # Release calendar: change freezes as cool bands, planned releases as warm diamonds.
+    freeze: str = SKY_BLUE
+    freeze_band_opacity: float = 0.22
+    planned_release: str = ORANGE
     tiers: Mapping[str, str] = field(
         default_factory=lambda: _frozen(
             {"elite": BLUISH_GREEN, "high": SKY_BLUE, "medium": ORANGE, "low": VERMILLION}

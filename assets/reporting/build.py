@@ -31,6 +31,8 @@ SPARKLINE_WEEKS = 12
 TREND_WEEKS = 26
 PROBLEM_SERVICES = 10
 RECENT_DEPLOYS_PER_SERVICE = 5
+#: freezes and planned services drawn on one week's calendar; a real week has a handful
+MAX_CALENDAR_EVENTS = 60
 #: complete and partial weeks are published; the others are refused with a reason
 WeekState = Literal["complete", "partial", "unfinished", "future", "empty"]
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -228,6 +230,7 @@ def build_weekly_report(
         "weeks": TREND_WEEKS,
         "limit": PROBLEM_SERVICES,
         "per_service": RECENT_DEPLOYS_PER_SERVICE,
+        "events": MAX_CALENDAR_EVENTS,
         "chain": list(settings.environments.chain),
     }
     org_weeks = report_frame(conn, "org_weeks", params)
@@ -271,6 +274,8 @@ def build_weekly_report(
         org_weeks=org_weeks,
         cfr_bands=cfr_bands(benchmarks, settings.metrics.benchmark),
         calendar=report_frame(conn, "calendar", params),
+        calendar_events=report_frame(conn, "calendar_events", params),
+        release_plan=report_frame(conn, "release_plan", params),
         cadence=cadence,
         release_windows=_mart_week(conn, "release_windows", week_start),
         batch_risk=_mart_week(conn, "batch_risk", week_start),

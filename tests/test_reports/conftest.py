@@ -264,6 +264,35 @@ def build_report(
                 "change_failures": [0, 1, 1, 0, 0],
             }
         ),
+        # an audit freeze on Wednesday and Thursday; a release train planned for Tuesday
+        calendar_events=pd.DataFrame(
+            {
+                "kind": ["freeze", "release", "release"],
+                "event_id": ["audit-freeze", "train-10", "train-10"],
+                "summary": ["Quarter-end audit freeze", "Release train 10", "Release train 10"],
+                "first_day": [dt.date(2024, 3, 6), dt.date(2024, 3, 5), dt.date(2024, 3, 5)],
+                "last_day": [dt.date(2024, 3, 7), dt.date(2024, 3, 5), dt.date(2024, 3, 5)],
+                "services": ["", f"{first}, {second}", f"{first}, {second}"],
+                "service": [None, first, second],
+                "version": [None, "1.0.3", None],
+            }
+        ),
+        release_plan=pd.DataFrame(
+            {
+                "service": [second, first, first],
+                "planned_version": [None, "1.0.3", None],
+                "state": ["slipped", "unplanned", "on_time"],
+                "deployment_id": ["deploy-0042", "deploy-0040", "deploy-0039"],
+                "shipped_version": ["2.1.0", "1.0.2", "1.0.3"],
+                "shipped_at": [
+                    dt.datetime(2024, 3, 7, 4, 30, tzinfo=dt.UTC),
+                    dt.datetime(2024, 3, 8, 9, 0, tzinfo=dt.UTC),
+                    dt.datetime(2024, 3, 5, 15, 0, tzinfo=dt.UTC),
+                ],
+                "slip_hours": [35.5, None, 0.0],
+                "release": ["Release train 10", None, "Release train 10"],
+            }
+        ),
         cadence=pd.DataFrame(
             [
                 {

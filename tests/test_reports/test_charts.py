@@ -65,6 +65,7 @@ def test_release_calendar_lays_out_days_by_team(report: WeeklyReport) -> None:
     fig = charts.release_calendar(report.calendar, report.week_start)
 
     heatmap, failures = fig.data
+    assert fig.layout.shapes == () and fig.layout.annotations == ()  # no calendar events given
     assert list(fig.layout.yaxis.ticktext) == ["payments", "platform", "search"]
     assert fig.layout.xaxis.ticktext[0] == "Mon 4 Mar" and fig.layout.xaxis.ticktext[6] == (
         "Sun 10 Mar"
@@ -73,6 +74,62 @@ def test_release_calendar_lays_out_days_by_team(report: WeeklyReport) -> None:
     assert list(heatmap.z[2]) == [0, 1, 0, 0, 0, 1, 0]
     # One mark per cell with change failures: search on Tuesday, payments on Wednesday.
     assert [round(x) for x in failures.x] == [2, 1] and list(failures.text) == ["1", "1"]
+
+
+def test_release_calendar_shades_freezes_and_marks_planned_releases(
+    report: WeeklyReport,
+) -> None:
+    fig = charts.release_calendar(report.calendar, report.week_start, events=report.calendar_events)
+
+    heatmap, failures, planned = fig.data
+    # the audit freeze covers the Wednesday and Thursday columns (2 and 3)
+    (band,) = fig.layout.shapes
+    assert (band.x0, band.x1, band.layer) == (1.5, 3.5, "above")
+    (label,) = fig.layout.annotations
+    assert (label.text, label.hovertext, label.x) == ("❄ freeze", "Quarter-end audit freeze", 2.5)
+    # train 10 plans two services on Tuesday: side by side in the "planned" row above the teams
+    assert [round(x, 2) for x in planned.x] == [0.8, 1.2] and list(planned.y) == [-1, -1]
+    assert list(planned.text) == ["checkout 1.0.3", "search-api"]
+    assert list(planned.customdata) == ["Release train 10"] * 2
+    assert planned.mode == "markers"  # two on one day: names in the hover only
+    assert list(fig.layout.yaxis.tickvals) == [-1, 0, 1, 2]
+    assert list(fig.layout.yaxis.ticktext) == ["planned", "payments", "platform", "search"]
+    assert list(heatmap.z[0]) == [2, 0, 3, 0, 0, 0, 0] and len(failures.x) == 2
+
+
+def test_release_calendar_events_are_escaped_and_clipped_to_the_week(
+    report: WeeklyReport, hostile_names: dict[str, str]
+) -> None:
+    events = pd.DataFrame(
+        {
+            "kind": ["freeze", "freeze", "release"],
+            "event_id": ["year-end", "web-only", "train-11"],
+            "summary": ["<script>alert('x')</script> freeze", None, "train <b>11</b>"],
+            # the year-end freeze began the week before and runs past Sunday
+            "first_day": [dt.date(2024, 2, 26), dt.date(2024, 3, 10), dt.date(2024, 3, 8)],
+            "last_day": [dt.date(2024, 3, 17), dt.date(2024, 3, 10), dt.date(2024, 3, 8)],
+            "services": ["", "web", hostile_names["service"]],
+            "service": [None, None, hostile_names["service"]],
+            "version": [None, None, "1.0<i>"],
+        }
+    )
+
+    fig = charts.release_calendar(report.calendar, report.week_start, events=events)
+
+    assert [(shape.x0, shape.x1) for shape in fig.layout.shapes] == [(-0.5, 6.5), (5.5, 6.5)]
+    texts = [(a.text, a.hovertext) for a in fig.layout.annotations]
+    assert texts == [
+        ("❄ freeze", "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; freeze"),
+        ("❄ freeze (web)", "web-only"),  # no summary: the event's id
+    ]
+    planned = fig.data[2]
+    assert list(planned.text) == [
+        "&lt;img src=x onerror=document.title=&#x27;pwned&#x27;&gt; 1.0&lt;i&gt;"
+    ]
+    assert planned.mode == "markers+text" and list(planned.x) == [4.0]
+    text = fig.to_json()
+    assert "<script" not in text and "<img" not in text and "<b>" not in text
+    assert "pwned" not in planned.hovertemplate
 
 
 def test_cadence_panels_carry_trend_labels(report: WeeklyReport) -> None:

@@ -197,3 +197,27 @@ def test_a_week_under_way_says_its_numbers_are_partial(report: WeeklyReport) -> 
 
     assert 'id="partial-week"' in partial and "every number on this page is partial" in partial
     assert 'id="partial-week"' not in complete
+
+
+def test_calendar_section_shows_planned_vs_shipped(report: WeeklyReport) -> None:
+    page = render_weekly(report)
+
+    calendar = page[page.index('id="calendar"') : page.index('id="risk"')]
+    assert "Planned vs shipped" in calendar
+    assert "1 on time · 1 slipped · 1 unplanned" in calendar
+    plan = calendar[calendar.index('id="release-plan"') :]
+    # slipped first, then unplanned, then on time (the order the warehouse gives)
+    rows = [plan.index(d) for d in ("deploy-0042", "deploy-0040", "deploy-0039")]
+    assert rows == sorted(rows)
+    assert "rh-plan-slipped" in plan and "rh-plan-on_time" in plan
+    assert "2024-03-07 05:30 CET" in plan  # shipped, in the reporting time zone
+    assert 'download="release-plan.csv"' in plan
+    assert plan.index("Planned vs shipped") < calendar.index('data-chart="cadence"')
+
+
+def test_a_week_without_planned_releases_says_so(report: WeeklyReport) -> None:
+    page = render_weekly(dataclasses.replace(report, release_plan=report.release_plan.head(0)))
+
+    calendar = page[page.index('id="calendar"') : page.index('id="risk"')]
+    assert "No releases were planned on the release calendar for this week." in calendar
+    assert "release-plan.csv" not in calendar

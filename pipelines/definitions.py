@@ -17,7 +17,7 @@ from assets.calendar.assets import build_calendar_assets
 from assets.delivery.assets import OUTCOMES, build_delivery_assets
 from assets.drift.assets import DRIFT_SPECS, drift_marts
 from assets.ingest.assets import staging_assets
-from assets.reporting.assets import ARCHIVE, WEEKLY_REPORT, build_reporting_assets
+from assets.reporting.assets import ARCHIVE, BI_PUBLISH, WEEKLY_REPORT, build_reporting_assets
 from pipelines.automation import build_inbox_sensor, build_weekly_report_schedule
 from pipelines.config import Settings, load_settings
 from pipelines.partitions import first_data_week, weekly_partitions
@@ -48,10 +48,10 @@ def build_definitions(settings: Settings, first_week: dt.date | None = None) -> 
         ),
         dg.define_asset_job(
             WEEKLY_JOB,
-            selection=dg.AssetSelection.assets(*weekly_marts, WEEKLY_REPORT, ARCHIVE),
+            selection=dg.AssetSelection.assets(*weekly_marts, WEEKLY_REPORT, ARCHIVE, BI_PUBLISH),
             partitions_def=weeks,
             description="Rebuild the weekly marts and reports of a week or a range of weeks, "
-            "and the archive page.",
+            "the archive page, and the BI copy of the marts (publish.postgres).",
         ),
     )
     return dg.Definitions(

@@ -25,8 +25,7 @@ from assets.delivery.marts import (
 )
 from assets.ingest.file_report import error_without_name
 from assets.ingest.file_states import held_files
-from assets.reporting.assets import PARTIAL_WEEK_TAG, refused_weeks
-from assets.reporting.bi import publish_marts
+from assets.reporting.assets import BI_PUBLISH, PARTIAL_WEEK_TAG, refused_weeks
 from assets.reporting.build import default_report_week, iso_week, publishable_week
 from assets.warehouse import open_warehouse
 from pipelines.config import Settings
@@ -240,11 +239,12 @@ def _run(
     for message in refused.values():
         log(f"{message}: not published")
     if settings.publish.postgres:
-        with open_warehouse(settings) as conn:
-            copied = publish_marts(conn, settings)
-        log(
-            f"published {len(copied)} mart table(s) to the BI schema {settings.publish.schema_name}"
-        )
+        # the weekly job's reports/bi_publish step made the copy; the CLI only says so
+        for event in result.get_asset_materialization_events():
+            if event.asset_key == BI_PUBLISH:
+                tables = event.materialization.metadata["tables"].value
+                schema = settings.publish.schema_name
+                log(f"published {tables} mart table(s) to the BI schema {schema}")
     reports_dir = settings.reports_path
     reports = [reports_dir / iso_week(w) / "index.html" for w in weeks.weeks if w not in refused]
     if report_week is not None and report_week not in refused:

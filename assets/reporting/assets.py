@@ -1,4 +1,4 @@
-"""Dagster assets of the reporting domain: the weekly pages and the archive."""
+"""Dagster assets of the reporting domain: the weekly pages, the archive and the BI copy."""
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
@@ -8,6 +8,7 @@ import dagster as dg
 
 from assets.delivery.assets import week_range
 from assets.delivery.marts import clear_pending_weeks
+from assets.reporting.bi import publish_marts
 from assets.reporting.build import archive_entries, iso_week, publishable_week
 from assets.reporting.builds import publish_recorded
 from assets.settings import Settings
@@ -16,6 +17,9 @@ from reports.publish import publish_archive
 
 WEEKLY_REPORT = dg.AssetKey(["reports", "weekly_report"])
 ARCHIVE = dg.AssetKey(["reports", "archive"])
+BI_PUBLISH = dg.AssetKey(["reports", "bi_publish"])
+#: the metadata of a BI publish step when ``publish.postgres`` is not set
+NOT_CONFIGURED = "not configured"
 #: a run tag: publish the week under way too (its page says its numbers are partial)
 PARTIAL_WEEK_TAG = "release-health/partial-week"
 #: the metadata key of the observation recorded for a week that was not published
@@ -36,7 +40,8 @@ def refused_weeks(observations: Iterable[dg.DagsterEvent]) -> dict[dt.date, str]
 def build_reporting_assets(
     partitions: dg.PartitionsDefinition, upstream: list[dg.AssetKey]
 ) -> list[dg.AssetsDefinition]:
-    """The weekly report (partitioned like the marts) and the archive page."""
+    """The weekly report (partitioned like the marts), the archive page and the BI copy of
+    the marts (``upstream``)."""
 
     @dg.asset(
         key=WEEKLY_REPORT,
@@ -113,4 +118,31 @@ def build_reporting_assets(
             metadata={"weeks": len(entries), "path": dg.MetadataValue.path(str(path))}
         )
 
-    return [weekly_report, archive]
+    # after the marts it copies, not after the pages: a run that refuses a week (the one
+    # under way) skips the archive step, and the BI copy must still be refreshed
+    @dg.asset(key=BI_PUBLISH, group_name="reporting", deps=upstream, kinds={"postgres"})
+    def bi_publish(
+        context: dg.AssetExecutionContext,
+        warehouse: dg.ResourceParam[Warehouse],
+        settings: dg.ResourceParam[Settings],
+    ) -> dg.MaterializeResult:
+        """Every marts.* table copied into the PostgreSQL schema publish.schema of
+        publish.postgres (swapped in with one transaction), readable by publish.reader_role;
+        when publish.postgres is not set, nothing is copied and the metadata says so."""
+        if not settings.publish.postgres:
+            context.log.info("publish.postgres is not set: no BI copy")
+            return dg.MaterializeResult(metadata={"status": NOT_CONFIGURED, "tables": 0})
+        with warehouse.connection() as conn:
+            copied = publish_marts(conn, settings)
+        schema = settings.publish.schema_name
+        context.log.info(f"published {len(copied)} mart table(s) to the BI schema {schema}")
+        return dg.MaterializeResult(
+            metadata={
+                "status": "published",
+                "schema": schema,
+                "tables": len(copied),
+                "rows": dg.MetadataValue.json(copied),
+            }
+        )
+
+    return [weekly_report, archive, bi_publish]

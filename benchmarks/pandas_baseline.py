@@ -1,6 +1,6 @@
 """The obvious alternative: a pandas script that re-reads the whole deployment CSV and computes
-``marts.delivery_weekly`` by the same definitions (DESIGN 6): production deployments that were
-not cancelled; rollbacks detected from version history and left out of the change-failure
+``marts.delivery_weekly`` by the same definitions (README: Metrics): production deployments that
+were not cancelled; rollbacks detected from version history and left out of the change-failure
 denominator; change failures from status and from being rolled back by a later deploy;
 recovery to the next good deployment; lead time; deploy days; off-hours and weekend counts.
 (The benchmark data has no incidents, so incident attribution is not needed.)

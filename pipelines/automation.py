@@ -1,4 +1,4 @@
-"""The weekly schedule and the inbox sensor (DESIGN 9).
+"""The weekly schedule and the inbox sensor (README: Dagster).
 
 * ``weekly_report_schedule``: every Monday 06:00 in the reporting time zone, rebuild the
   previous week's marts and report.

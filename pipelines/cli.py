@@ -1,4 +1,4 @@
-"""The ``release-health`` command line (DESIGN 10).
+"""The ``release-health`` command line (README: Command line).
 
 Exit codes: 0 ok, 1 a data problem (a file that could not be loaded, a failed contract), 2 a
 usage or configuration error. Errors are one line with a hint; ``--debug`` shows tracebacks.

@@ -1,4 +1,4 @@
-"""One pure function per environment-consistency figure (DESIGN 8.6).
+"""One pure function per environment-consistency figure (README: The weekly report).
 
 Same rules as :mod:`reports.charts`: frames in, figure out, data strings escaped, hover
 templates built from ``%{...}`` fields only.

@@ -52,7 +52,8 @@ class Definition:
 
 @dataclass
 class EnvironmentSection:
-    """Pre-production versus production (DESIGN 8.6). Empty frames when no inventory exists.
+    """Pre-production versus production (README: The weekly report). Empty frames when no
+    inventory exists.
 
     * ``matrix``: service, environment, version, relation (in_sync | behind | ahead | missing
       | config | dependency | unordered | mutable_tag | not_compared), since (date)
@@ -142,7 +143,7 @@ class ServiceDetail:
 
 @dataclass
 class WeeklyReport:
-    """Everything on one weekly page (DESIGN 8), in section order.
+    """Everything on one weekly page (README: The weekly report), in section order.
 
     Frame columns:
 

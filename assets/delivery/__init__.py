@@ -1,1 +1,1 @@
-"""Delivery metrics: the four keys, cadence, release windows and batch risk (DESIGN 6)."""
+"""Delivery metrics: the four keys, cadence, release windows and batch risk (README: Metrics)."""

@@ -55,7 +55,7 @@ def week_range(context: dg.AssetExecutionContext) -> WeekRange:
 def deployment_outcomes(
     warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]
 ) -> dg.MaterializeResult:
-    """Classifies every deployment (DESIGN 6): rollbacks detected from version history,
+    """Classifies every deployment (README: Metrics): rollbacks detected from version history,
     change failures with their reason (failed, rolled_back, rolled_back_by_later_deploy,
     incident_linked, incident_attributed) written to staging.deployments, and each production
     incident's attributed_deployment_id written to staging.incidents. Weeks whose outcome

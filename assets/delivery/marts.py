@@ -21,7 +21,7 @@ from assets.warehouse import bound, in_transaction, read_sql, run_script, sql_fi
 
 BENCHMARKS_FILE = Path(__file__).with_name("benchmarks.json")
 #: a team's cadence is accelerating (slowing) when its weekly trend exceeds this share of its
-#: mean weekly deployments over the trailing window (DESIGN 6)
+#: mean weekly deployments over the trailing window (README: Metrics)
 TREND_THRESHOLD = 0.05
 WEEKLY_MARTS = ("delivery_weekly", "delivery_summary", "cadence", "release_windows", "batch_risk")
 #: marts that pair every deployment with each trailing window holding it, and how many such
@@ -121,7 +121,7 @@ LONGEST_DEPLOYMENT = dt.timedelta(days=1)
 def classify_change_failures(
     conn: duckdb.DuckDBPyConnection, settings: Settings, since: dt.datetime | None = None
 ) -> dict[str, int]:
-    """Detect rollbacks, attribute incidents and mark change failures (DESIGN 6).
+    """Detect rollbacks, attribute incidents and mark change failures (README: Metrics).
 
     Writes ``is_rollback``, ``is_change_failure`` and ``failure_reason`` on
     ``staging.deployments`` and ``attributed_deployment_id`` on ``staging.incidents``, and

@@ -1,4 +1,4 @@
-"""Pre-production versus production drift (DESIGN 7): classifying one pair of states.
+"""Pre-production versus production drift (README: Drift): classifying one pair of states.
 
 A *state* is what one environment runs for a service as of a day (version, image digest,
 config, dependencies). :func:`classify_drift` compares the baseline's state with
@@ -147,7 +147,7 @@ def classify_drift(
     history: ServiceHistory,
     ignore_config_keys: Iterable[str],
 ) -> Verdict:
-    """The drift of production (``target``) against the baseline, by DESIGN 7's rules.
+    """The drift of production (``target``) against the baseline, by the drift rules in the README.
 
     Order of the checks: missing on either side; the same artifact (same tag or digest) with a
     different digest behind one tag (mutable_tag), then differing config (config), then

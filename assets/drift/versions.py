@@ -1,4 +1,4 @@
-"""Version classification and ordering (DESIGN section 7, "Version order").
+"""Version classification and ordering (README: Drift, version order).
 
 Kinds. Each version string gets exactly one kind, tried in this order (case-insensitive):
 

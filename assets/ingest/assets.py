@@ -22,15 +22,17 @@ CONTRACT_CHECK = "contract"
 RECONCILIATION_CHECK = "reconciliation"
 PREVIEW_ROWS = 5
 _DESCRIPTIONS = {
-    "deployments": "Deployment log rows (DESIGN 3.1) from the inbox's deployments/ folder and "
+    "deployments": "Deployment log rows (README: Deployment log) from the inbox's deployments/"
+    " folder and "
     "native exports (GitHub, GitLab, Argo CD history): aliases applied, times in UTC, one row "
     "per deployment_id.",
-    "incidents": "Incident log rows (DESIGN 3.2) from the inbox's incidents/ folder; "
+    "incidents": "Incident log rows (README: Incident log) from the inbox's incidents/ folder; "
     "attributed_deployment_id is filled by staging/deployment_outcomes.",
     "calendar": "Release-calendar events (staging.calendar_events) from the inbox's calendar/ "
     "folder, iCalendar or YAML: freezes, planned releases and maintenance, one row per "
     "occurrence of a recurring event.",
-    "inventory": "Environment inventory snapshots (DESIGN 3.3) from the inbox's inventory/ "
+    "inventory": "Environment inventory snapshots (README: Environment inventory) from the"
+    " inbox's inventory/ "
     "folder: canonical files and kubectl, helm and Argo CD exports.",
 }
 

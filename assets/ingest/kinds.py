@@ -1,4 +1,4 @@
-"""The input kinds and their canonical fields (DESIGN section 3).
+"""The input kinds and their canonical fields (README: Inputs).
 
 What a field must satisfy lives in the kind's data contract (``data_contracts/suites``); this
 module only names the fields, so readers know which columns are canonical and which are
@@ -108,7 +108,7 @@ CALENDAR = Kind(
 )
 KINDS = {kind.name: kind for kind in (DEPLOYMENTS, INCIDENTS, INVENTORY, CALENDAR)}
 
-#: Deployment status aliases (DESIGN 3.1); fixed vocabulary, not configuration.
+#: Deployment status aliases (README: Deployment log); fixed vocabulary, not configuration.
 STATUS_ALIASES = {
     "success": "succeeded",
     "successful": "succeeded",

@@ -1,4 +1,4 @@
 """A deterministic sample organisation: deployment, incident and inventory files for an inbox.
 
-Used by the ``demo`` and ``sample-data`` CLI verbs and by the benchmarks (DESIGN section 11).
+Used by the ``demo`` and ``sample-data`` CLI verbs and by the benchmarks (README: make demo).
 """

@@ -8,7 +8,7 @@ cadence chart shows all three trend labels.
 
 A handful of services carry a :class:`Scenario`: quiet windows, injected releases, a prod
 freeze and inventory overrides, placed a fixed number of days before the end of history so the
-last inventory snapshot shows every drift kind of DESIGN 7 (see :data:`DRIFT_ROLES`).
+last inventory snapshot shows every drift kind (README: Drift) (see :data:`DRIFT_ROLES`).
 """
 
 from __future__ import annotations
@@ -306,7 +306,7 @@ def _scenario(base: str, clock: Clock) -> Scenario:
     return Scenario()
 
 
-#: the story each scenario tells → its template services: the drift kind (DESIGN 7) in the
+#: the story each scenario tells → its template services: the drift kind (README: Drift) in the
 #: last inventory snapshot, or one that opened and closed in the inventory history
 DRIFT_ROLES = {
     "ahead": ("checkout-web",),

@@ -15,7 +15,7 @@ DAY = 24 * HOUR
 WEEK = 7 * DAY
 #: a time after any history, for scenario windows that never close
 FOREVER = 2**62
-#: business hours of the sample organisation, in UTC (DESIGN 4 defaults)
+#: business hours of the sample organisation, in UTC (the configuration's defaults)
 BUSINESS_START_HOUR = 9
 BUSINESS_END_HOUR = 18
 #: the epoch (1970-01-01) was a Thursday: ISO weekday index 3 counting Monday as 0

@@ -1,6 +1,6 @@
 """The sample organisation: ~40 services in 6 teams, written as an inbox of input files.
 
-The data tells the story of DESIGN section 11 — cadence rising as teams adopt frequent
+The data tells the sample organisation's story — cadence rising as teams adopt frequent
 releases, weekend release trains fading, big batches failing more, hotfixes straight to
 production, services lagging in production, every inventory drift kind at the end, incidents
 with and without a known deployment, and a few bad rows for quarantine — and is the same byte

@@ -1,4 +1,4 @@
--- The public warehouse tables (DESIGN section 5). Idempotent: run on every connection.
+-- The public warehouse tables (README: Warehouse tables). Idempotent: run on every connection.
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS staging;
 CREATE SCHEMA IF NOT EXISTS marts;
@@ -213,7 +213,7 @@ CREATE TABLE IF NOT EXISTS marts.benchmark_tiers (
     inclusive BOOLEAN NOT NULL
 );
 
--- Environment drift (DESIGN 7): history kept per snapshot date.
+-- Environment drift (README: Drift): history kept per snapshot date.
 CREATE TABLE IF NOT EXISTS marts.environment_matrix (
     as_of        DATE NOT NULL,
     service      VARCHAR NOT NULL,

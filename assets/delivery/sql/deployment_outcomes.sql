@@ -1,4 +1,4 @@
--- Change-failure classification (DESIGN 6) of what may have changed since $since (NULL: all).
+-- Change-failure classification (README: Metrics) of what may have changed since $since (NULL: all).
 --
 -- Version history is re-read for deployments started from $lower ($since less the incident
 -- attribution window and a day, so every deployment an incident opened after $since can be

@@ -1,4 +1,4 @@
--- Delivery-metric building blocks (DESIGN 6), created on every connection.
+-- Delivery-metric building blocks (README: Metrics), created on every connection.
 
 -- The team a service belongs to now: the team of its latest production deployment.
 CREATE OR REPLACE TEMP MACRO rh_service_teams(production) AS TABLE

@@ -1,4 +1,4 @@
--- The state of every (service, environment of the chain) as of each snapshot date (DESIGN 7):
+-- The state of every (service, environment of the chain) as of each snapshot date (README: Drift):
 -- the record of that environment's latest inventory capture at or before the end of the day,
 -- or, for environments without any inventory, the last successful deployment by then.
 -- As-of dates are the local days with a capture; with no inventory at all, every Sunday of

@@ -1,4 +1,4 @@
-"""The sample organisation: deterministic files in the input formats, telling DESIGN 11's story.
+"""The sample organisation: deterministic files in the input formats, telling its story.
 
 The story is checked from the written files alone, with pandas, the way a reader of the
 inbox would see it.
@@ -34,7 +34,7 @@ INVENTORY_HEADER = (
     "captured_at,environment,service,version,image,config_hash,config.replicas,"
     "config.log_level,config.feature_flags,config.db_url,dep.postgres,dep.redis,dep.base_image"
 )
-# DESIGN 3.1 and 4: the aliases the default configuration maps
+# the aliases the default configuration maps
 ENVIRONMENT_ALIASES = {"production": "prod", "prd": "prod", "stg": "staging"}
 STATUS_ALIASES = {"success": "succeeded", "failure": "failed", "rollback": "rolled_back"}
 STATUSES = {"succeeded", "failed", "rolled_back", "cancelled"}

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from assets.delivery.marts import WeekRange
+from assets.delivery.marts import WeekRange, replace_weeks
 from assets.settings import Settings
 from assets.warehouse import bound, read_sql, sql_file
 
@@ -34,20 +34,9 @@ def rebuild_calendar_mart(
         raise ValueError(f"{table!r} is not a calendar mart")
     select = read_sql(sql_file(__file__, table))
     params = {**calendar_params(settings), "week_from": weeks.first, "week_to": weeks.last}
-    span = {"week_from": weeks.first, "week_to": weeks.last}
-    conn.begin()
-    try:
-        conn.execute(
-            f"DELETE FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to", span
-        )
-        statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
+    statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
+
+    def insert() -> None:
         conn.execute(statement, bound(select, params))
-        (written,) = conn.execute(
-            f"SELECT count(*) FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
-            span,
-        ).fetchone()
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    return int(written)
+
+    return replace_weeks(conn, table, weeks, insert)

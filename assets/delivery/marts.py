@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,30 @@ def _chunks(
     return [WeekRange(s, min(s + dt.timedelta(weeks=size - 1), weeks.last)) for s in starts]
 
 
+def replace_weeks(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    weeks: WeekRange,
+    insert: Callable[[], None],
+) -> int:
+    """Replace ``marts.<table>``'s rows of ``weeks``: delete them, ``insert`` them again, in
+    one transaction (retried on a writer conflict); return the rows those weeks now hold."""
+    span = {"week_from": weeks.first, "week_to": weeks.last}
+
+    def replace() -> int:
+        conn.execute(
+            f"DELETE FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to", span
+        )
+        insert()
+        (written,) = conn.execute(
+            f"SELECT count(*) FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
+            span,
+        ).fetchone()
+        return int(written)
+
+    return in_transaction(conn, replace)
+
+
 def rebuild_mart(
     conn: duckdb.DuckDBPyConnection, table: str, weeks: WeekRange, settings: Settings
 ) -> int:
@@ -187,22 +212,13 @@ def rebuild_mart(
         raise ValueError(f"{table!r} is not a weekly mart")
     select = read_sql(sql_file(__file__, table))
     statement = f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})"
-    span = {"week_from": weeks.first, "week_to": weeks.last}
 
-    def replace() -> int:
-        conn.execute(
-            f"DELETE FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to", span
-        )
+    def insert() -> None:
         for chunk in _chunks(conn, table, weeks, settings):
             params = {**delivery_params(settings), "week_from": chunk.first, "week_to": chunk.last}
             conn.execute(statement, bound(select, params))
-        (written,) = conn.execute(
-            f"SELECT count(*) FROM marts.{table} WHERE week_start BETWEEN $week_from AND $week_to",
-            span,
-        ).fetchone()
-        return int(written)
 
-    return in_transaction(conn, replace)
+    return replace_weeks(conn, table, weeks, insert)
 
 
 def staged_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:

@@ -20,6 +20,7 @@ from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import KINDS, kind_named
 from assets.ingest.loader import ContractValidator, hash_file, ingest_paths
 from assets.settings import Settings
+from assets.warehouse import in_transaction
 
 
 class FileNotKnown(Exception):
@@ -95,8 +96,8 @@ def forget_file(
     """Take a file's rows out of staging and quarantine; keep its audit row as ``forgotten``."""
     rows = locate(conn, target, ("loaded", "accepted", "held", "empty", "failed"))
     now = dt.datetime.now(tz=dt.UTC)
-    conn.begin()
-    try:
+
+    def take_out() -> None:
         for row in rows:
             params = {"sha": row.file_sha256}
             if row.kind in KINDS:
@@ -120,10 +121,9 @@ def forget_file(
                 " WHERE file_sha256 = $sha AND kind = $kind AND status <> 'forgotten'",
                 {**params, "kind": row.kind, "now": now},
             )
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+
+    # one transaction, retried like every write when another writer got there first
+    in_transaction(conn, take_out)
     return rows
 
 

@@ -186,6 +186,9 @@ class Contracts(_Section):
     #: ``timestamp_out_of_range``
     min_timestamp: str = "2000-01-01"
     max_future_hours: float = Field(default=24, ge=0)
+    #: files with more candidate rows than this are checked by Great Expectations on a
+    #: deterministic sample of about this many rows plus every rejected row
+    check_sample_rows: int = Field(default=100_000, ge=1_000)
 
     @field_validator("max_reject_ratio", "max_future_hours", mode="before")
     @classmethod

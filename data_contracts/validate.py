@@ -71,7 +71,13 @@ def _plain(value: Any) -> Any:
 def _context() -> Any:
     """One ephemeral GX context per process (each new one creates a temporary folder)."""
     import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX fingerprints every pandas batch by hashing the whole frame, twice per validation,
+    # for a batch marker nothing here reads (the file's SHA-256 identifies the input): on a
+    # large file that costs more than the expectations themselves. Frames of at least this
+    # many bytes are not fingerprinted, so 0 turns it off.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     return context

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
@@ -63,36 +63,54 @@ def _failed_expectations(failures: dict[int, list[str]]) -> list[str]:
     return sorted(named)
 
 
-Part = tuple[pa.Table, dict[int, list[str]], Mapping[str, Any]]
+class Part(NamedTuple):
+    """One file's rows for the check: the rows GX validates, the SQL verdict on them, the
+    suite parameters the verdict was computed with, and the sampling stride (1: every
+    candidate row; n: every record whose number is divisible by n, plus every rejected row)."""
+
+    frame: pa.Table
+    verdict: dict[int, list[str]]
+    parameters: Mapping[str, Any]
+    stride: int = 1
+
+
+def validated_rows(stride: int) -> str:
+    """How a file's rows were chosen for the check, in words (``contract_detail``)."""
+    if stride == 1:
+        return "every candidate row"
+    return (
+        f"a deterministic sample: every record whose record_number is divisible by {stride},"
+        " plus every row the quarantine rejected"
+    )
 
 
 def validate_batches(kind: Kind, parts: Sequence[Part]) -> list[tuple[str, dict[str, Any]]]:
-    """Validate several files' candidate rows, ``(frame, sql_verdict, suite_parameters)`` each.
+    """Validate several files' rows (:class:`Part` each, or a plain 3- or 4-tuple).
 
     Parts with equal suite parameters (those the SQL verdict was computed with) go through GX
     in one call. Returns, per part, ``("passed" | "disagreed", detail)``: whether GX's failures
-    (record number, reason) equal the SQL verdict's, GX's statistics, and a few examples where
-    not.
+    (record number, reason) equal the SQL verdict's on the rows validated, GX's statistics,
+    which rows were validated, and a few examples where the two disagree.
     """
+    parts = [Part(*part) for part in parts]
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = {}
-    for index, (_, _, parameters) in enumerate(parts):
-        groups.setdefault(tuple(sorted(parameters.items())), []).append(index)
+    for index, part in enumerate(parts):
+        groups.setdefault(tuple(sorted(part.parameters.items())), []).append(index)
     by_part: dict[int, tuple[str, dict[str, Any]]] = {}
     for key, indexes in groups.items():
-        found = _validate_group(kind, [parts[i][:2] for i in indexes], dict(key))
+        found = _validate_group(kind, [parts[i] for i in indexes], dict(key))
         by_part.update(zip(indexes, found, strict=True))
     return [by_part[index] for index in range(len(parts))]
 
 
 def _validate_group(
-    kind: Kind,
-    parts: Sequence[tuple[pa.Table, dict[int, list[str]]]],
-    parameters: Mapping[str, Any],
+    kind: Kind, parts: Sequence[Part], parameters: Mapping[str, Any]
 ) -> list[tuple[str, dict[str, Any]]]:
     """Parts sharing one set of suite parameters, in one GX call."""
     frames, owners = [], []
     offset = 0
-    for index, (frame, _) in enumerate(parts):
+    for index, part in enumerate(parts):
+        frame = part.frame
         rows = pa.array(range(offset, offset + frame.num_rows), pa.int64())
         frames.append(frame.append_column(ROW_COLUMN, rows))
         owners.append((offset, offset + frame.num_rows, index))
@@ -112,12 +130,13 @@ def _validate_group(
     # de-duplication removed conflicting keys from the frame, so GX sees them unique
     skip = {key.reason} if key else set()
     outcomes = []
-    for (frame, verdict), found in zip(parts, failures, strict=True):
-        by_gx, by_sql = _pairs(found, skip), _pairs(verdict, skip)
+    for part, found in zip(parts, failures, strict=True):
+        by_gx, by_sql = _pairs(found, skip), _pairs(part.verdict, skip)
         agrees = by_gx == by_sql and not result.errors
         detail = {
             "suite": result.suite,
-            "rows": frame.num_rows,
+            "rows": part.frame.num_rows,
+            "rows_validated": validated_rows(part.stride),
             "evaluated_expectations": result.evaluated_expectations,
             "failing_rows": len(found),
             "failed_expectations": _failed_expectations(found),

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from assets.ingest.batches import RecordBatch
-from assets.ingest.contract import contract_parameters
+from assets.ingest.contract import Part, contract_parameters
 from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import KINDS, Kind, kind_named
 from assets.ingest.readers import (
@@ -51,13 +50,9 @@ from assets.warehouse import in_transaction
 INPUT_SUFFIXES = frozenset(EXTENSIONS)
 
 
-#: validates several files' candidate rows of one kind: ``(frame, sql verdict, suite
-#: parameters)`` per file in,
+#: validates several files' rows of one kind: a :class:`Part` per file in,
 #: ``(contract status, detail)`` per file out (``assets.ingest.contract.validate_batches``)
-ContractValidator = Callable[
-    [Kind, Sequence[tuple[pa.Table, dict[int, list[str]], dict[str, Any]]]],
-    list[tuple[str, dict[str, Any]]],
-]
+ContractValidator = Callable[[Kind, Sequence[Part]], list[tuple[str, dict[str, Any]]]]
 
 
 # -- finding files ---------------------------------------------------------------------------
@@ -452,10 +447,13 @@ class _Ingest:
                 report.contract_status, report.contract_detail = status, detail
                 apply_reject_ratio(report, self.settings)
 
-    def _candidates(self, tag: int) -> tuple[pa.Table, dict[int, list[str]], dict[str, Any]]:
+    def _candidates(self, tag: int) -> Part:
         unpark_stage(self.conn, tag)
         try:
-            return (*contract_frame(self.conn), self.parameters)
+            frame, verdict, stride = contract_frame(
+                self.conn, self.settings.contracts.check_sample_rows
+            )
+            return Part(frame, verdict, self.parameters, stride)
         finally:
             park_stage(self.conn, tag)
 

@@ -169,10 +169,22 @@ def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileRepo
     report.reasons = {code: int(n) for code, n in codes}
 
 
-def contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int, list[str]]]:
-    """Rows GX validates (every non-duplicate candidate) and the SQL verdict on them."""
+def contract_frame(
+    conn: duckdb.DuckDBPyConnection, sample_rows: int
+) -> tuple[pa.Table, dict[int, list[str]], int]:
+    """The rows GX validates, the SQL verdict on them, and the sampling stride.
+
+    A file of up to ``sample_rows`` candidate rows (non-duplicates) is validated whole
+    (stride 1). A larger one is validated on a deterministic sample: every record whose
+    record number is divisible by the stride (about ``sample_rows`` of them), plus every row
+    the SQL verdict rejected, so each rejection is still confirmed by GX.
+    """
+    (candidates,) = conn.execute("SELECT count(*) FROM judged WHERE dedupe = 'unique'").fetchone()
+    stride = max(1, -(-candidates // sample_rows))
     frame = conn.execute(
-        "SELECT * EXCLUDE (reasons, dedupe, row_hash, extra) FROM judged WHERE dedupe = 'unique'"
+        "SELECT * EXCLUDE (reasons, dedupe, row_hash, extra) FROM judged"
+        " WHERE dedupe = 'unique' AND (record_number % $stride = 0 OR len(reasons) > 0)",
+        {"stride": stride},
     ).to_arrow_table()
     verdict = {
         int(number): list(reasons)
@@ -180,7 +192,7 @@ def contract_frame(conn: duckdb.DuckDBPyConnection) -> tuple[pa.Table, dict[int,
             "SELECT record_number, reasons FROM judged WHERE dedupe = 'unique' AND len(reasons) > 0"
         ).fetchall()
     }
-    return frame, verdict
+    return frame, verdict, stride
 
 
 def apply_reject_ratio(report: FileReport, settings: Settings) -> None:

@@ -439,9 +439,37 @@ def test_contract_passes_on_a_file_whose_bad_rows_were_quarantined(
     assert detail is not None
     assert detail["agrees_with_quarantine"] is True
     assert (detail["rows"], detail["failing_rows"]) == (3, 1)  # the conflicting row is not sent
+    assert detail["rows_validated"] == "every candidate row"
     assert detail["failed_expectations"] == ["unknown_status (status)"]
     assert (detail["only_in_gx"], detail["only_in_sql"]) == ([], [])
     assert "reject_ratio" not in detail
+
+
+def test_a_large_file_is_checked_on_a_stated_sample_plus_every_rejected_row(
+    warehouse: duckdb.DuckDBPyConnection, make_settings, write_input
+) -> None:
+    settings = make_settings(contracts={"check_sample_rows": 1000})
+    bad = {10, 11, 12}  # records 10 and 11 fall outside the sample, 12 inside it
+    rows = [
+        f"d{n},api,prod,1.0,{'deployed' if n in bad else 'succeeded'},{T0}"
+        for n in range(1, 2501)
+    ]
+    path = write_input("deployments.csv", HEADER + "\n" + "\n".join(rows) + "\n")
+
+    report, stored = load_checked(warehouse, path, settings)
+
+    assert report.contract_status == stored == "passed"
+    detail = report.contract_detail
+    assert detail is not None
+    # 2,500 candidates over 1,000 rows a sample: stride ceil(2500 / 1000) = 3. Records
+    # 3, 6, .., 2499 are 833 rows; the rejected records 10 and 11 make 835.
+    assert detail["rows"] == 835
+    assert detail["rows_validated"] == (
+        "a deterministic sample: every record whose record_number is divisible by 3,"
+        " plus every row the quarantine rejected"
+    )
+    assert (detail["failing_rows"], detail["agrees_with_quarantine"]) == (3, True)
+    assert report.rows_accepted == 2497  # the sample decides nothing about which rows load
 
 
 def test_contract_fails_when_more_than_half_the_rows_are_rejected(

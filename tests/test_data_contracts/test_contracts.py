@@ -451,8 +451,7 @@ def test_a_large_file_is_checked_on_a_stated_sample_plus_every_rejected_row(
     settings = make_settings(contracts={"check_sample_rows": 1000})
     bad = {10, 11, 12}  # records 10 and 11 fall outside the sample, 12 inside it
     rows = [
-        f"d{n},api,prod,1.0,{'deployed' if n in bad else 'succeeded'},{T0}"
-        for n in range(1, 2501)
+        f"d{n},api,prod,1.0,{'deployed' if n in bad else 'succeeded'},{T0}" for n in range(1, 2501)
     ]
     path = write_input("deployments.csv", HEADER + "\n" + "\n".join(rows) + "\n")
 

@@ -36,6 +36,8 @@ class ContractResult:
     failed_expectations: list[str] = field(default_factory=list)
     failures: dict[int, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    #: GX's validation result as JSON (what its Data Docs render), long lists trimmed
+    document: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -49,7 +51,7 @@ class ContractResult:
         }
 
 
-def _quiet_gx() -> None:
+def quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
@@ -92,6 +94,19 @@ def _raised(info: Any) -> list[str]:
     return [message for value in info.values() for message in _raised(value)]
 
 
+#: result keys listing every failing row or value: Data Docs show the partial lists instead
+_FULL_LISTS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+
+
+def _document(outcome: Any) -> dict[str, Any]:
+    """GX's result as JSON, without the lists of every failing row (the quarantine has those)."""
+    document = outcome.to_json_dict()
+    for item in document.get("results", []):
+        for key in _FULL_LISTS:
+            (item.get("result") or {}).pop(key, None)
+    return document
+
+
 def validate_frame(
     suite: Suite,
     frame: pd.DataFrame,
@@ -108,7 +123,7 @@ def validate_frame(
         raise ValueError(
             f"suite {suite.name!r} needs suite parameter(s) {', '.join(sorted(missing))}"
         )
-    _quiet_gx()
+    quiet_gx()
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -144,6 +159,7 @@ def validate_frame(
         success=bool(outcome.success),
         rows=len(frame),
         evaluated_expectations=len(outcome.results),
+        document=_document(outcome),
     )
     by_index = frame.set_index(index_column, drop=False) if len(frame) else frame
     for item in outcome.results:

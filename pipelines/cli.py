@@ -424,6 +424,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         default_report_week,
         publishable_week,
     )
+    from assets.reporting.data_docs import publish_validations
     from assets.warehouse import open_warehouse
     from reports.publish import UnsafeReportPath, publish_archive, publish_weekly
 
@@ -445,6 +446,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
                 report, settings.reports_path, self_contained=args.self_contained, png=args.png
             )
             publish_archive(archive_entries(conn, settings.reports_path), settings.reports_path)
+            publish_validations(conn, settings.reports_path)
         except UnsafeReportPath as exc:
             raise DataProblem(str(exc)) from None
     if args.png:

@@ -148,7 +148,7 @@ class WeeklyReport:
     Frame columns:
 
     * ``input_files``: path, kind, format, status, rows_read, rows_accepted, rows_rejected,
-      rows_duplicate, ingested_at, error
+      rows_duplicate, ingested_at, error, validation_id (its Great Expectations check)
     * ``trend``: week_start, team, successful_deployments (26 weeks ending this week)
     * ``trend_mean``: week_start, rolling_4w_mean (organisation)
     * ``org_weeks``: week_start, deployments, change_failure_rate,
@@ -233,3 +233,15 @@ class ArchiveEntry:
     median_lead_time_hours: float | None
     overall_tier: str | None
     drifting_services: int | None = None
+
+
+@dataclass(frozen=True)
+class ValidationEntry:
+    """One Great Expectations validation on the Data Docs index."""
+
+    validation_id: str
+    validated_at: dt.datetime
+    kind: str
+    suite: str
+    success: bool
+    files: list[str]

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from reports import charts, environment_charts
 from reports.formatting import format_date, format_datetime, plural
 from reports.model import KpiCard, WeeklyReport
-from reports.paths import ARCHIVE_HREF_FROM_WEEK, week_href_from_week
+from reports.paths import ARCHIVE_HREF_FROM_WEEK, DATA_DOCS_HREF_FROM_WEEK, week_href_from_week
 from reports.review import ActView, act_view, service_link, team_table
 from reports.sections import (
     ProblemServices,
@@ -95,6 +95,8 @@ class WeeklyPage:
     nav: dict[str, str | None]
     files_summary: str
     files_badge: tuple[str, str]
+    #: the Data Docs index, when a file on this page went through the check of record
+    data_docs: str | None
     kpi_groups: list[KpiGroupView]
     tables: dict[str, Table]
     problem_services: ProblemServices
@@ -235,6 +237,11 @@ def page_notes(report: WeeklyReport) -> dict[str, str]:
     return notes
 
 
+def _checked(files: pd.DataFrame) -> bool:
+    """Whether any of these files went through the Great Expectations check."""
+    return "validation_id" in files and bool(files["validation_id"].notna().any())
+
+
 def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
     """Turn a weekly report into the template's view of it (figures included)."""
     summary, attention = files_summary(report.input_files)
@@ -259,6 +266,7 @@ def build_weekly_page(report: WeeklyReport, theme: Theme = THEME) -> WeeklyPage:
             "archive": ARCHIVE_HREF_FROM_WEEK,
         },
         files_summary=summary,
+        data_docs=DATA_DOCS_HREF_FROM_WEEK if _checked(report.input_files) else None,
         files_badge=("quality-rejections", "needs attention")
         if attention
         else ("quality-ok", "all good"),

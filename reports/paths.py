@@ -23,6 +23,11 @@ WEEK_HREF_FROM_SERVICE = f"../{PAGE_NAME}"
 #: the readable part of a service page's name; a hash of the full name keeps names unique
 SLUG_LENGTH = 48
 SLUG_HASH_LENGTH = 8
+#: Great Expectations' Data Docs: reports_dir/data-docs/index.html and validations/<id>.html
+DATA_DOCS_DIR = "data-docs"
+VALIDATIONS_DIR = "validations"
+DATA_DOCS_HREF_FROM_WEEK = f"../{DATA_DOCS_DIR}/{PAGE_NAME}"
+_VALIDATION_ID = re.compile(r"^[0-9a-f]{32}$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -85,3 +90,25 @@ def service_page(reports_dir: Path, week: str, name: str) -> Path:
     if root not in page.parents:
         raise ValueError(f"service page {page} would be outside {root}")
     return page
+
+
+def validate_validation_id(validation_id: str) -> str:
+    """Return ``validation_id`` if it is one of ours (32 hex digits); raise ValueError if not."""
+    if not isinstance(validation_id, str) or not _VALIDATION_ID.fullmatch(validation_id):
+        raise ValueError(f"not a validation id: {validation_id!r}")
+    return validation_id
+
+
+def validation_href_from_data_docs(validation_id: str) -> str:
+    """Link from the Data Docs index to one validation's page."""
+    return f"{VALIDATIONS_DIR}/{validate_validation_id(validation_id)}.html"
+
+
+def validation_href_from_week(validation_id: str) -> str:
+    """Link from a week page to one validation's Data Docs page."""
+    return f"../{DATA_DOCS_DIR}/{validation_href_from_data_docs(validation_id)}"
+
+
+def validation_page(reports_dir: Path, validation_id: str) -> Path:
+    """``reports_dir/data-docs/validations/<id>.html``."""
+    return reports_dir.resolve() / DATA_DOCS_DIR / validation_href_from_data_docs(validation_id)

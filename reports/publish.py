@@ -1,7 +1,8 @@
 """Write the weekly page, the shared plotly.js and the archive page into the reports folder.
 
 Layout: ``reports_dir/<YYYY-Www>/index.html`` per week, ``reports_dir/assets/plotly.min.js``
-shared by all weeks, ``reports_dir/index.html`` for the archive. Nothing is fetched from
+shared by all weeks, ``reports_dir/index.html`` for the archive, ``reports_dir/data-docs/`` for
+Great Expectations' pages of the contract checks. Nothing is fetched from
 the network, and no path derived from data leaves ``reports_dir``.
 
 Links planted in the folder are not followed out of it: each file is written to a new
@@ -13,16 +14,30 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from plotly.offline import get_plotlyjs
 
-from reports.model import ArchiveEntry, WeeklyReport
+from reports.model import ArchiveEntry, ValidationEntry, WeeklyReport
 from reports.page import build_weekly_page
-from reports.paths import ASSETS_DIR, PAGE_NAME, PLOTLY_FILE, service_page, week_page
+from reports.paths import (
+    ASSETS_DIR,
+    DATA_DOCS_DIR,
+    PAGE_NAME,
+    PLOTLY_FILE,
+    service_page,
+    validation_page,
+    week_page,
+)
 from reports.png_export import export_pngs
-from reports.render import render_archive, render_service, render_weekly_page
+from reports.render import (
+    render_archive,
+    render_data_docs_index,
+    render_service,
+    render_weekly_page,
+)
 from reports.service_page import build_service_page
 from reports.theme import THEME
 
@@ -156,3 +171,19 @@ def publish_archive(entries: list[ArchiveEntry], reports_dir: Path) -> Path:
     path = reports_dir.resolve() / PAGE_NAME
     _write_if_changed(path, render_archive(entries), reports_dir)
     return path
+
+
+def publish_data_docs(
+    entries: list[ValidationEntry],
+    render_page: Callable[[str], str],
+    reports_dir: Path,
+) -> Path:
+    """``reports_dir/data-docs/``: each validation's page (rendered by ``render_page`` from its
+    id, once: a validation never changes) and the index of them all."""
+    for entry in entries:
+        page = validation_page(reports_dir, entry.validation_id)
+        if not page.is_file():
+            _write_if_changed(page, render_page(entry.validation_id), reports_dir)
+    index = reports_dir.resolve() / DATA_DOCS_DIR / PAGE_NAME
+    _write_if_changed(index, render_data_docs_index(entries), reports_dir)
+    return index

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from reports import formatting
 from reports.csv_export import csv_data_uri, frame_csv
-from reports.model import ArchiveEntry, WeeklyReport
+from reports.model import ArchiveEntry, ValidationEntry, WeeklyReport
 from reports.page import WeeklyPage, build_weekly_page, tier_class
 from reports.paths import (
     ARCHIVE_HREF_FROM_WEEK,
@@ -30,6 +30,7 @@ from reports.paths import (
     WEEK_HREF_FROM_SERVICE,
     safe_relative_href,
     validate_week,
+    validation_href_from_data_docs,
 )
 from reports.service_page import ServicePage
 from reports.sparkline import sparkline_svg
@@ -188,3 +189,16 @@ def render_archive(
     context = _base_context(theme, title=title, chart_count=0)
     context.update(entries=rows, trend=trend, csv_href=archive_csv(rows))
     return _environment().get_template("archive.html.j2").render(context)
+
+
+def render_data_docs_index(
+    entries: list[ValidationEntry], *, title: str = "Data Docs", theme: Theme = THEME
+) -> str:
+    """The index of every contract check's Great Expectations page, newest first."""
+    rows = [
+        (entry, validation_href_from_data_docs(entry.validation_id))
+        for entry in sorted(entries, key=lambda e: e.validated_at, reverse=True)
+    ]
+    context = _base_context(theme, title=title, chart_count=0)
+    context.update(rows=rows)
+    return _environment().get_template("data_docs.html.j2").render(context)

@@ -20,6 +20,7 @@ from reports.formatting import (
     plural,
 )
 from reports.model import EnvironmentSection, WeeklyReport
+from reports.paths import validation_href_from_week
 from reports.tables import (
     ColumnSpec,
     Formatter,
@@ -121,6 +122,12 @@ def data_quality_tables(report: WeeklyReport) -> dict[str, Table]:
                     ColumnSpec("rows_rejected", "Rejected", format_count, numeric=True),
                     ColumnSpec("rows_duplicate", "Duplicate", format_count, numeric=True),
                     ColumnSpec("error", "Note", lambda v: "" if is_missing(v) else format_text(v)),
+                    ColumnSpec(
+                        "validation_id",
+                        "Contract check",
+                        lambda v: "" if is_missing(v) else "Data Docs",
+                        link=validation_href_from_week,
+                    ),
                 ],
                 empty="No input files recorded.",
             ),

@@ -10,7 +10,9 @@ validated together in one call per kind and the verdicts are split back per file
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import pyarrow as pa
@@ -61,6 +63,20 @@ def _failed_expectations(failures: dict[int, list[str]]) -> list[str]:
             code, _, rest = reason.partition(": ")
             named.add(f"{code} ({rest.split('=', 1)[0]})")
     return sorted(named)
+
+
+#: the detail key carrying the GX call's :class:`Validation` out to be stored
+VALIDATION = "validation"
+
+
+@dataclass(frozen=True)
+class Validation:
+    """One GX call's result document (several files of one kind may share it)."""
+
+    validation_id: str
+    kind: str
+    suite: str
+    document: dict[str, Any]
 
 
 class Part(NamedTuple):
@@ -129,6 +145,7 @@ def _validate_group(
     key = key_expectation(kind.suite)
     # de-duplication removed conflicting keys from the frame, so GX sees them unique
     skip = {key.reason} if key else set()
+    validation = Validation(uuid.uuid4().hex, kind.name, result.suite, result.document)
     outcomes = []
     for part, found in zip(parts, failures, strict=True):
         by_gx, by_sql = _pairs(found, skip), _pairs(part.verdict, skip)
@@ -144,6 +161,9 @@ def _validate_group(
             "agrees_with_quarantine": agrees,
             "only_in_gx": sorted(by_gx - by_sql)[:MAX_EXAMPLES],
             "only_in_sql": sorted(by_sql - by_gx)[:MAX_EXAMPLES],
+            "validation_id": validation.validation_id,
+            # taken out and stored once per GX call (raw.contract_validations) by the loader
+            VALIDATION: validation,
         }
         outcomes.append(("passed" if agrees else "disagreed", detail))
     return outcomes

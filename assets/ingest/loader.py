@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from assets.ingest.batches import RecordBatch
-from assets.ingest.contract import Part, contract_parameters
+from assets.ingest.contract import VALIDATION, Part, Validation, contract_parameters
 from assets.ingest.file_report import FileReport
 from assets.ingest.kinds import KINDS, Kind, kind_named
 from assets.ingest.readers import (
@@ -443,9 +443,14 @@ class _Ingest:
             kind = items[0][1].kind
             frames = [self._candidates(tag) for _, _, tag in items]
             verdicts = self.validator(kind, frames)
+            validations = {}
             for (report, _, _), (status, detail) in zip(items, verdicts, strict=True):
+                validation = detail.pop(VALIDATION, None)
+                if validation is not None:
+                    validations[validation.validation_id] = validation
                 report.contract_status, report.contract_detail = status, detail
                 apply_reject_ratio(report, self.settings)
+            _store_validations(self.conn, list(validations.values()))
 
     def _candidates(self, tag: int) -> Part:
         unpark_stage(self.conn, tag)
@@ -489,6 +494,30 @@ class _Ingest:
             reports = [replace(r, status="failed", error=error) for r in reports]
             _record_alone(self.conn, reports)
         self._done(reports)
+
+
+def _store_validations(conn: duckdb.DuckDBPyConnection, validations: list[Validation]) -> None:
+    """Keep GX's result of each check (``raw.contract_validations``) for the Data Docs."""
+    if not validations:
+        return
+    now = _now()
+    in_transaction(
+        conn,
+        lambda: conn.executemany(
+            "INSERT INTO raw.contract_validations VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    v.validation_id,
+                    v.kind,
+                    v.suite,
+                    now,
+                    bool(v.document.get("success")),
+                    json.dumps(v.document, default=str),
+                ]
+                for v in validations
+            ],
+        ),
+    )
 
 
 def _settle(reports: list[FileReport], accept_reason: str | None, now: dt.datetime) -> None:

@@ -11,6 +11,7 @@ from assets.delivery.marts import clear_pending_weeks
 from assets.reporting.bi import publish_marts
 from assets.reporting.build import archive_entries, iso_week, publishable_week
 from assets.reporting.builds import publish_recorded
+from assets.reporting.data_docs import publish_validations
 from assets.settings import Settings
 from assets.warehouse import Warehouse
 from reports.publish import publish_archive
@@ -85,6 +86,8 @@ def build_reporting_assets(
                 published = publish_recorded(conn, settings, week)
                 context.log.info(f"{iso_week(week)}: {published.path}")
                 pages[week] = str(published.path)
+            if pages:
+                publish_validations(conn, settings.reports_path)
             # the marts of these weeks are up to date now: off the queue of a normal run
             clear_pending_weeks(conn, weeks)
             if len(pages) == len(weeks):

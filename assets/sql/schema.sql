@@ -107,6 +107,17 @@ CREATE TABLE IF NOT EXISTS staging.inventory (
     loaded_at    TIMESTAMPTZ NOT NULL
 );
 
+-- Great Expectations' result of each contract check (one call may cover several files of a
+-- kind); the files' contract_detail.validation_id points here, and the Data Docs render it.
+CREATE TABLE IF NOT EXISTS raw.contract_validations (
+    validation_id VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    suite         VARCHAR NOT NULL,
+    validated_at  TIMESTAMPTZ NOT NULL,
+    success       BOOLEAN NOT NULL,
+    document      JSON NOT NULL              -- the GX validation result, long lists trimmed
+);
+
 -- The API collectors' incremental cursors: one row per (source, scope pulled), e.g.
 -- ('github', 'deployments:acme/checkout'); cursor = the newest record time seen (ISO 8601 UTC).
 CREATE TABLE IF NOT EXISTS raw.collector_state (

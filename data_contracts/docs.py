@@ -38,7 +38,18 @@ def escaped_document(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_validation_page(document: dict[str, Any]) -> str:
-    """The Data Docs HTML of one GX validation result (as stored JSON)."""
+    """The Data Docs HTML of one GX validation result (as stored JSON); in the GX worker when
+    this process started one (``data_contracts.worker``), else here."""
+    from data_contracts import worker
+
+    try:
+        return worker.call("render_validation_page", document)
+    except worker.WorkerGone:
+        return render_here(document)
+
+
+def render_here(document: dict[str, Any]) -> str:
+    """:func:`render_validation_page` in this process."""
     quiet_gx()
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResultSchema,

@@ -107,6 +107,13 @@ def _document(outcome: Any) -> dict[str, Any]:
     return document
 
 
+def warm_up() -> None:
+    """Import GX and make its context (what a first check would otherwise wait for)."""
+    quiet_gx()
+    _context()
+    from great_expectations.render.renderer import ValidationResultsPageRenderer  # noqa: F401
+
+
 def validate_frame(
     suite: Suite,
     frame: pd.DataFrame,
@@ -116,13 +123,29 @@ def validate_frame(
     """Validate ``frame`` against ``suite`` with GX; return row-level failures by index column.
 
     ``parameters`` gives the suite parameters' values (GX's ``expectation_parameters``); the
-    suite's ``{"$PARAMETER": name}`` kwargs stay as they are in the suite given to GX.
+    suite's ``{"$PARAMETER": name}`` kwargs stay as they are in the suite given to GX. Runs in
+    the GX worker when this process started one (``data_contracts.worker``), else here.
     """
     missing = suite.parameters - set(parameters or {})
     if missing:
         raise ValueError(
             f"suite {suite.name!r} needs suite parameter(s) {', '.join(sorted(missing))}"
         )
+    from data_contracts import worker
+
+    try:
+        return worker.call("validate_frame", suite, frame, index_column, parameters)
+    except worker.WorkerGone:
+        return validate_here(suite, frame, index_column, parameters)
+
+
+def validate_here(
+    suite: Suite,
+    frame: pd.DataFrame,
+    index_column: str,
+    parameters: Mapping[str, Any] | None,
+) -> ContractResult:
+    """:func:`validate_frame` in this process."""
     quiet_gx()
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import (

@@ -176,6 +176,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     _check_captured_at(args.captured_at, settings)
     validator = None
     if not args.no_contract_check:
+        _start_gx_worker()
         from assets.ingest.contract import validate_batches
 
         validator = validate_batches
@@ -339,7 +340,16 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _start_gx_worker() -> None:
+    """Have Great Expectations imported by a worker on the other core while this command
+    imports Dagster and reads the inbox (``data_contracts.worker``)."""
+    from data_contracts import worker
+
+    worker.start()
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    _start_gx_worker()
     from assets.reporting.build import iso_week, publishable_week
     from assets.warehouse import open_warehouse
     from pipelines.runner import run_pipeline
@@ -598,6 +608,7 @@ def cmd_sample_data(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """A fresh sample organisation in its own folder, run end to end."""
+    _start_gx_worker()
     from assets.sample.organisation import last_sunday, write_sample_organisation
     from pipelines.runner import run_pipeline
 

@@ -65,6 +65,8 @@ class ServiceHistory:
     _between: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
     _semver_index: list[tuple[tuple, str]] | None = field(default=None, repr=False)
     _flavour: str | None = field(default=None, repr=False)
+    #: the index's sort keys alone, for bisection
+    _keys: list[tuple] = field(default_factory=list, repr=False)
 
     def versions_between(self, older: str, newer: str) -> list[str]:
         """The baseline's versions after ``older`` up to ``newer`` (cached per pair).
@@ -80,7 +82,7 @@ class ServiceHistory:
         ends = classify_version(older), classify_version(newer)
         index = self._index()
         if index and all(e.semver_value is not None and e.flavour == self._flavour for e in ends):
-            keys = [key for key, _ in index]
+            keys = self._keys
             low = bisect.bisect_right(keys, _precedence(ends[0].semver_value))
             high = bisect.bisect_right(keys, _precedence(ends[1].semver_value))
             return [text for _, text in index[low:high]]
@@ -93,6 +95,7 @@ class ServiceHistory:
             if infos and len(flavours) == 1 and all(i.semver_value for i in infos):
                 self._flavour = flavours.pop()
                 self._semver_index = sorted((_precedence(i.semver_value), i.text) for i in infos)
+                self._keys = [key for key, _ in self._semver_index]
             else:
                 self._flavour, self._semver_index = None, []
         return self._semver_index

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import WeekRange, stale_weeks, week_of
+from assets.delivery.marts import stale_weeks
 from assets.ingest.assets import INBOX_TAG
 from assets.ingest.loader import INPUT_SUFFIXES
 from assets.settings import Settings
 from assets.warehouse import WarehouseBusy, open_warehouse
+from assets.weeks import WeekRange, previous_week
 
 INBOX_KINDS = ("deployments", "incidents", "inventory", "calendar")
 SENSOR_INTERVAL_SECONDS = 60
@@ -33,11 +34,6 @@ HASH_CHUNK_BYTES = 1_048_576
 RUN_KEY_DIGITS = 16
 #: a regular file is opened without following a link or waiting on a FIFO put in its place
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-
-
-def previous_week(scheduled: dt.datetime) -> dt.date:
-    """The Monday of the week before the one ``scheduled`` falls in (local dates)."""
-    return week_of(scheduled.date()) - dt.timedelta(weeks=1)
 
 
 def build_weekly_report_schedule(job: dg.UnresolvedAssetJobDefinition, timezone: str):
@@ -53,7 +49,8 @@ def build_weekly_report_schedule(job: dg.UnresolvedAssetJobDefinition, timezone:
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def weekly_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        week = previous_week(context.scheduled_execution_time)
+        # the scheduled time is in the reporting time zone: its date is the local one
+        week = previous_week(context.scheduled_execution_time.date())
         return dg.RunRequest(run_key=f"week-{week.isoformat()}", partition_key=week.isoformat())
 
     return weekly_report_schedule

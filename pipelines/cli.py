@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from assets.weeks import iso_week, parse_iso_week
 from pipelines.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -88,8 +89,6 @@ def self_command(argv0: str | None = None) -> str:
 
 def iso_week_flag(text: str) -> dt.date:
     """``--week``: the Monday of an ISO week written ``YYYY-Www`` that exists."""
-    from assets.reporting.build import parse_iso_week
-
     try:
         return parse_iso_week(text)
     except ValueError as exc:
@@ -340,7 +339,7 @@ def cmd_pull(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from assets.reporting.build import iso_week, publishable_week
+    from assets.reporting.build import publishable_week
     from assets.warehouse import open_warehouse
     from pipelines.runner import run_pipeline
     from reports.paths import week_page
@@ -559,8 +558,6 @@ def cmd_notify(args: argparse.Namespace, settings: Settings) -> int:
 def last_report(reports_dir: Path, today: dt.date) -> Path | None:
     """The newest published week that has started: a page left over for a future week (as
     older versions published) is never named as the last report."""
-    from assets.reporting.build import parse_iso_week
-
     started = []
     for page in reports_dir.glob("*-W*/index.html"):
         try:

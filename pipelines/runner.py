@@ -14,20 +14,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import (
-    WeekRange,
-    clamp_weeks,
-    data_weeks,
-    queue_weeks,
-    staged_weeks,
-    stale_weeks,
-    week_window,
-)
+from assets.delivery.marts import data_weeks, queue_weeks, staged_weeks, stale_weeks
 from assets.ingest.file_report import error_without_name
 from assets.ingest.file_states import held_files
 from assets.reporting.assets import BI_PUBLISH, PARTIAL_WEEK_TAG, refused_weeks
-from assets.reporting.build import default_report_week, iso_week, publishable_week
+from assets.reporting.build import default_report_week, publishable_week
 from assets.warehouse import open_warehouse
+from assets.weeks import WeekRange, clamp_weeks, iso_week, week_window
 from pipelines.config import Settings
 from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
 from pipelines.instance import dagster_instance
@@ -98,12 +91,11 @@ def weeks_to_rebuild(
             if report_week
             else None
         )
-    shown = f"{iso_week(window.first)} .. {iso_week(window.last)}"
+    shown = window.label
     if staged is not None and staged != span:
         log(
-            f"production deployments span {iso_week(staged.first)} .. {iso_week(staged.last)};"
-            f" only the weeks {shown} (contracts.min_timestamp to now +"
-            " contracts.max_future_hours) are rebuilt"
+            f"production deployments span {staged.label}; only the weeks {shown}"
+            " (contracts.min_timestamp to now + contracts.max_future_hours) are rebuilt"
         )
     if report_week and clamp_weeks(WeekRange.of(report_week), window) is None:
         log(f"week {iso_week(report_week)} is outside the weeks {shown}: not rebuilt")
@@ -219,7 +211,7 @@ def _run(
     if weeks is None:
         log("no production deployments yet: nothing to report")
         return RunOutcome(True)
-    log(f"rebuilding {len(weeks.weeks)} week(s): {iso_week(weeks.first)} .. {iso_week(weeks.last)}")
+    log(f"rebuilding {len(weeks.weeks)} week(s): {weeks.label}")
     # built again: the ingest may have brought weeks before the first partition
     defs = build_definitions(settings)
     result = defs.resolve_job_def(WEEKLY_JOB).execute_in_process(

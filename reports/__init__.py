@@ -1,4 +1,7 @@
-"""Presentation of the weekly release-health report (imports nothing else of the project).
+"""Presentation of the weekly release-health report.
+
+Of the rest of the project it imports only :mod:`assets.weeks` (standard library only), whose
+``YYYY-Www`` rule every week folder and week link is checked against.
 
 * :mod:`reports.model` — the dataclasses the warehouse side fills (the contract).
 * :mod:`reports.render` — ``render_weekly`` / ``render_archive``: HTML strings.

@@ -10,7 +10,8 @@ import hashlib
 import re
 from pathlib import Path
 
-WEEK_PATTERN = re.compile(r"^\d{4}-W\d{2}$")
+from assets.weeks import validate_week
+
 PAGE_NAME = "index.html"
 ASSETS_DIR = "assets"
 PLOTLY_FILE = "plotly.min.js"
@@ -25,13 +26,6 @@ SLUG_LENGTH = 48
 SLUG_HASH_LENGTH = 8
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def validate_week(week: str) -> str:
-    """Return ``week`` if it is an ISO week label like ``2024-W07``; raise ValueError if not."""
-    if not isinstance(week, str) or not WEEK_PATTERN.fullmatch(week):
-        raise ValueError(f"week must look like 2024-W07 (YYYY-Www), got {week!r}")
-    return week
 
 
 def week_page(reports_dir: Path, week: str) -> Path:

@@ -20,6 +20,7 @@ import plotly.io as pio
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from assets.weeks import validate_week
 from reports import formatting
 from reports.csv_export import csv_data_uri, frame_csv
 from reports.model import ArchiveEntry, WeeklyReport
@@ -29,7 +30,6 @@ from reports.paths import (
     PLOTLY_SRC_FROM_WEEK,
     WEEK_HREF_FROM_SERVICE,
     safe_relative_href,
-    validate_week,
 )
 from reports.service_page import ServicePage
 from reports.sparkline import sparkline_svg

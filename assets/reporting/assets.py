@@ -9,10 +9,11 @@ import dagster as dg
 from assets.delivery.assets import week_range
 from assets.delivery.marts import clear_pending_weeks
 from assets.reporting.bi import publish_marts
-from assets.reporting.build import archive_entries, iso_week, publishable_week
+from assets.reporting.build import archive_entries, publishable_week
 from assets.reporting.builds import publish_recorded
 from assets.settings import Settings
 from assets.warehouse import Warehouse
+from assets.weeks import iso_week
 from reports.publish import publish_archive
 
 WEEKLY_REPORT = dg.AssetKey(["reports", "weekly_report"])

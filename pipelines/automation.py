@@ -20,12 +20,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import stale_weeks
 from assets.ingest.assets import INBOX_TAG
 from assets.ingest.loader import INPUT_SUFFIXES
 from assets.settings import Settings
 from assets.warehouse import WarehouseBusy, open_warehouse
-from assets.weeks import WeekRange, previous_week
+from assets.weeks import previous_week
+from pipelines.rebuild import Rebuild, plan_rebuild
 
 INBOX_KINDS = ("deployments", "incidents", "inventory", "calendar")
 SENSOR_INTERVAL_SECONDS = 60
@@ -97,16 +97,17 @@ def inbox_files(inbox: Path) -> dict[str, str]:
     return found
 
 
-def _stale_weeks(settings: Settings) -> WeekRange | bool | None:
-    """Weeks waiting for the weekly job; False when the warehouse is busy."""
+def _waiting_rebuild(settings: Settings, first_week: dt.date | None) -> Rebuild | None:
+    """What the weekly job should rebuild now (:func:`plan_rebuild` without a report week);
+    None when the warehouse is busy."""
     if not settings.is_lake and not settings.warehouse_path.exists():
-        return None
+        return Rebuild(None)
     try:
         # a sensor tick never waits: the next tick looks again
         with open_warehouse(settings, read_only=True, wait_seconds=0) as conn:
-            return stale_weeks(conn, settings)
+            return plan_rebuild(conn, settings, first_partition=first_week)
     except WarehouseBusy:  # a run holds the write lock: look again next tick
-        return False
+        return None
 
 
 def build_inbox_sensor(
@@ -162,21 +163,20 @@ def build_inbox_sensor(
             )
         if team:
             return dg.SkipReason(f"no new files in {where}")
-        weeks = _stale_weeks(settings)
-        if weeks is False:
+        plan = _waiting_rebuild(settings, first_week)
+        if plan is None:
             return dg.SkipReason("the warehouse is being written; looking again next tick")
-        if weeks is None:
+        if plan.weeks is None and plan.waiting is None:
             return dg.SkipReason("no new inbox files and no weeks waiting")
-        first, last = weeks.first, weeks.last
-        if first_week is not None and first < first_week:
+        for line in plan.left_out:
+            context.log.warning(line)
+        if plan.weeks is None:
             # the partitions were fixed when the code location loaded; older weeks need a reload
-            context.log.warning(
-                f"weeks from {first} are before the first partition {first_week}:"
-                " reload the code location to rebuild them"
+            waiting = plan.waiting
+            return dg.SkipReason(
+                f"weeks {waiting.first} .. {waiting.last} wait for a code location reload"
             )
-            if last < first_week:
-                return dg.SkipReason(f"weeks {first} .. {last} wait for a code location reload")
-            first = first_week
+        first, last = plan.weeks.first, plan.weeks.last
         seen_inbox = _sha256(context.cursor or "")[:RUN_KEY_DIGITS]
         return dg.SensorResult(
             run_requests=[

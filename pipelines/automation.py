@@ -20,11 +20,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import WeekRange, stale_weeks, week_of
 from assets.ingest.assets import INBOX_TAG
 from assets.ingest.loader import INPUT_SUFFIXES
 from assets.settings import Settings
 from assets.warehouse import WarehouseBusy, open_warehouse
+from assets.weeks import previous_week
+from pipelines.rebuild import Rebuild, plan_rebuild
 
 INBOX_KINDS = ("deployments", "incidents", "inventory", "calendar")
 SENSOR_INTERVAL_SECONDS = 60
@@ -33,11 +34,6 @@ HASH_CHUNK_BYTES = 1_048_576
 RUN_KEY_DIGITS = 16
 #: a regular file is opened without following a link or waiting on a FIFO put in its place
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-
-
-def previous_week(scheduled: dt.datetime) -> dt.date:
-    """The Monday of the week before the one ``scheduled`` falls in (local dates)."""
-    return week_of(scheduled.date()) - dt.timedelta(weeks=1)
 
 
 def build_weekly_report_schedule(job: dg.UnresolvedAssetJobDefinition, timezone: str):
@@ -53,7 +49,8 @@ def build_weekly_report_schedule(job: dg.UnresolvedAssetJobDefinition, timezone:
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def weekly_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        week = previous_week(context.scheduled_execution_time)
+        # the scheduled time is in the reporting time zone: its date is the local one
+        week = previous_week(context.scheduled_execution_time.date())
         return dg.RunRequest(run_key=f"week-{week.isoformat()}", partition_key=week.isoformat())
 
     return weekly_report_schedule
@@ -100,16 +97,17 @@ def inbox_files(inbox: Path) -> dict[str, str]:
     return found
 
 
-def _stale_weeks(settings: Settings) -> WeekRange | bool | None:
-    """Weeks waiting for the weekly job; False when the warehouse is busy."""
+def _waiting_rebuild(settings: Settings, first_week: dt.date | None) -> Rebuild | None:
+    """What the weekly job should rebuild now (:func:`plan_rebuild` without a report week);
+    None when the warehouse is busy."""
     if not settings.is_lake and not settings.warehouse_path.exists():
-        return None
+        return Rebuild(None)
     try:
         # a sensor tick never waits: the next tick looks again
         with open_warehouse(settings, read_only=True, wait_seconds=0) as conn:
-            return stale_weeks(conn, settings)
+            return plan_rebuild(conn, settings, first_partition=first_week)
     except WarehouseBusy:  # a run holds the write lock: look again next tick
-        return False
+        return None
 
 
 def build_inbox_sensor(
@@ -165,21 +163,20 @@ def build_inbox_sensor(
             )
         if team:
             return dg.SkipReason(f"no new files in {where}")
-        weeks = _stale_weeks(settings)
-        if weeks is False:
+        plan = _waiting_rebuild(settings, first_week)
+        if plan is None:
             return dg.SkipReason("the warehouse is being written; looking again next tick")
-        if weeks is None:
+        if plan.weeks is None and plan.waiting is None:
             return dg.SkipReason("no new inbox files and no weeks waiting")
-        first, last = weeks.first, weeks.last
-        if first_week is not None and first < first_week:
+        for line in plan.left_out:
+            context.log.warning(line)
+        if plan.weeks is None:
             # the partitions were fixed when the code location loaded; older weeks need a reload
-            context.log.warning(
-                f"weeks from {first} are before the first partition {first_week}:"
-                " reload the code location to rebuild them"
+            waiting = plan.waiting
+            return dg.SkipReason(
+                f"weeks {waiting.first} .. {waiting.last} wait for a code location reload"
             )
-            if last < first_week:
-                return dg.SkipReason(f"weeks {first} .. {last} wait for a code location reload")
-            first = first_week
+        first, last = plan.weeks.first, plan.weeks.last
         seen_inbox = _sha256(context.cursor or "")[:RUN_KEY_DIGITS]
         return dg.SensorResult(
             run_requests=[

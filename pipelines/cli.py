@@ -18,9 +18,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from assets.weeks import iso_week, parse_iso_week
 from pipelines.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    import duckdb
+
     from assets.ingest.loader import FileReport
     from assets.reporting.build import WeekCheck
 
@@ -88,7 +91,6 @@ def self_command(argv0: str | None = None) -> str:
 
 def iso_week_flag(text: str) -> dt.date:
     """``--week``: the Monday of an ISO week written ``YYYY-Www`` that exists."""
-    from assets.reporting.build import parse_iso_week
 
     try:
         return parse_iso_week(text)
@@ -350,7 +352,7 @@ def _start_gx_worker() -> None:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _start_gx_worker()
-    from assets.reporting.build import iso_week, publishable_week
+    from assets.reporting.build import publishable_week
     from assets.warehouse import open_warehouse
     from pipelines.runner import run_pipeline
     from reports.paths import week_page
@@ -427,38 +429,36 @@ def cmd_accept(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    requested = args.week
-    from assets.reporting.build import (
-        archive_entries,
-        build_weekly_report,
-        default_report_week,
-        publishable_week,
-    )
-    from assets.reporting.data_docs import publish_validations
-    from assets.warehouse import open_warehouse
-    from reports.publish import UnsafeReportPath, publish_archive, publish_weekly
+    from assets.reporting.build import default_report_week
+    from assets.reporting.publishing import publish_archive_page, publish_week
+    from reports.publish import UnsafeReportPath
 
     if not settings.is_lake and not settings.warehouse_path.exists():
         raise UsageError(f"no warehouse at {settings.warehouse_path}: run ingest and run first")
     if args.as_built:
         return _report_as_built(args, settings)
-    # reading is all a report needs, so a read-only warehouse file can still be published
-    with open_warehouse(settings, read_only=True) as conn:
+    conn, writable = _report_warehouse(settings)
+    with conn:
         today = dt.date.today()
-        week = requested or default_report_week(conn, settings, today)
+        week = args.week or default_report_week(conn, settings, today)
         if week is None:
             raise DataProblem("the warehouse holds no production deployments yet")
-        check = publishable_week(conn, settings, week, today, allow_partial=args.partial)
-        _refuse_unpublishable(check)
-        report = build_weekly_report(conn, settings, week)
         try:
-            published = publish_weekly(
-                report, settings.reports_path, self_contained=args.self_contained, png=args.png
+            outcome = publish_week(
+                conn,
+                settings,
+                week,
+                today,
+                allow_partial=args.partial,
+                record=writable,
+                self_contained=args.self_contained,
+                png=args.png,
             )
-            publish_archive(archive_entries(conn, settings.reports_path), settings.reports_path)
-            publish_validations(conn, settings.reports_path)
+            _refuse_unpublishable(outcome.check)
+            publish_archive_page(conn, settings)
         except UnsafeReportPath as exc:
             raise DataProblem(str(exc)) from None
+    published = outcome.published
     if args.png:
         if published.png_skipped:
             _say(f"PNG export skipped: {published.png_skipped}")
@@ -468,8 +468,20 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _report_warehouse(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """The warehouse for ``report``, and whether it is writable: the page's build is recorded
+    (so it can be rebuilt ``--as-built``) when it is; a read-only warehouse file still
+    publishes, unrecorded."""
+    from assets.warehouse import WarehouseReadOnly, open_warehouse
+
+    try:
+        return open_warehouse(settings), True
+    except WarehouseReadOnly:
+        return open_warehouse(settings, read_only=True), False
+
+
 def _refuse_unpublishable(check: WeekCheck) -> None:
-    """Stop before an empty, future or unfinished week becomes a page; warn on a partial one."""
+    """Stop on a week that gets no page (empty, future or unfinished); warn on a partial one."""
     if check.state == "future":
         raise UsageError(f"{check.message}; choose a week that is over")
     if check.state == "empty":
@@ -571,7 +583,6 @@ def cmd_notify(args: argparse.Namespace, settings: Settings) -> int:
 def last_report(reports_dir: Path, today: dt.date) -> Path | None:
     """The newest published week that has started: a page left over for a future week (as
     older versions published) is never named as the last report."""
-    from assets.reporting.build import parse_iso_week
 
     started = []
     for page in reports_dir.glob("*-W*/index.html"):

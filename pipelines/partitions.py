@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from assets.delivery.marts import data_weeks, week_of, week_window
+from assets.delivery.marts import data_weeks
 from assets.settings import Settings
 from assets.warehouse import WarehouseError, open_warehouse
+from assets.weeks import week_window
 
 HOURS_PER_WEEK = 7 * 24
-
-
-def current_week(settings: Settings, now: dt.datetime | None = None) -> dt.date:
-    """The Monday of the week under way in the reporting time zone."""
-    now = now or dt.datetime.now(tz=dt.UTC)
-    return week_of(now.astimezone(ZoneInfo(settings.timezone)).date())
 
 
 def first_data_week(settings: Settings) -> dt.date:

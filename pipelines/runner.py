@@ -14,23 +14,16 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.delivery.marts import (
-    WeekRange,
-    clamp_weeks,
-    data_weeks,
-    queue_weeks,
-    staged_weeks,
-    stale_weeks,
-    week_window,
-)
+from assets.delivery.marts import data_weeks, queue_weeks
 from assets.ingest.file_report import error_without_name
 from assets.ingest.file_states import held_files
 from assets.reporting.assets import BI_PUBLISH, PARTIAL_WEEK_TAG, refused_weeks
-from assets.reporting.build import default_report_week, iso_week, publishable_week
 from assets.warehouse import open_warehouse
+from assets.weeks import WeekRange, iso_week
 from pipelines.config import Settings
 from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
 from pipelines.instance import dagster_instance
+from pipelines.rebuild import plan_rebuild
 
 Log = Callable[[str], None]
 #: the CLI prints its own progress; Dagster's event log stays in the instance (and the UI)
@@ -84,47 +77,13 @@ def weeks_to_rebuild(
     today: dt.date,
     log: Log = lambda message: None,
 ) -> tuple[WeekRange | None, dt.date | None]:
-    """(the weeks to rebuild, the report week a reader wants), both inside the weeks a
-    timestamp the contract accepts can fall in; ``log`` says when weeks are left out."""
-    window = week_window(settings)
+    """(the weeks to rebuild, the report week a reader wants), as :func:`plan_rebuild`
+    decides them on the warehouse after ingest; ``log`` says when weeks are left out."""
     with open_warehouse(settings) as conn:
-        staged = staged_weeks(conn, settings)
-        span = data_weeks(conn, settings)
-        stale = stale_weeks(conn, settings)
-        report_week = week or default_report_week(conn, settings, today)
-        # the week still under way was allowed (or refused) by the caller already
-        checked = (
-            publishable_week(conn, settings, report_week, today, allow_partial=True)
-            if report_week
-            else None
-        )
-    shown = f"{iso_week(window.first)} .. {iso_week(window.last)}"
-    if staged is not None and staged != span:
-        log(
-            f"production deployments span {iso_week(staged.first)} .. {iso_week(staged.last)};"
-            f" only the weeks {shown} (contracts.min_timestamp to now +"
-            " contracts.max_future_hours) are rebuilt"
-        )
-    if report_week and clamp_weeks(WeekRange.of(report_week), window) is None:
-        log(f"week {iso_week(report_week)} is outside the weeks {shown}: not rebuilt")
-        report_week = None
-    if report_week and not checked.publishable:
-        # an empty or future week would join the archive as a blank page
-        log(f"{checked.message}: not published")
-        report_week = None
-    if span is None:
-        return None, report_week
-    starts = [report_week] if report_week else []
-    if backfill:
-        starts.append(span.first)
-    if stale:
-        starts += [stale.first, stale.last]
-    if not starts:
-        return None, report_week
-    # weeks before the first production deployment hold nothing to report (an incident or a
-    # staging deployment may queue one): the partitions start at the first week with data
-    first = max(min(starts), span.first)
-    return WeekRange(first, max(span.last, *starts)), report_week
+        plan = plan_rebuild(conn, settings, week=week, backfill=backfill, today=today)
+    for line in plan.left_out:
+        log(line)
+    return plan.weeks, plan.report_week
 
 
 def _loaded_summary(settings: Settings, since: dt.datetime) -> str:
@@ -219,7 +178,7 @@ def _run(
     if weeks is None:
         log("no production deployments yet: nothing to report")
         return RunOutcome(True)
-    log(f"rebuilding {len(weeks.weeks)} week(s): {iso_week(weeks.first)} .. {iso_week(weeks.last)}")
+    log(f"rebuilding {len(weeks.weeks)} week(s): {weeks.label}")
     # built again: the ingest may have brought weeks before the first partition
     defs = build_definitions(settings)
     result = defs.resolve_job_def(WEEKLY_JOB).execute_in_process(

@@ -1,4 +1,6 @@
-"""Presentation of the weekly release-health report (imports nothing else of the project).
+"""Presentation of the weekly release-health report.
+
+It imports nothing else of the project; the warehouse side fills its model.
 
 * :mod:`reports.model` — the dataclasses the warehouse side fills (the contract).
 * :mod:`reports.render` — ``render_weekly`` / ``render_archive``: HTML strings.

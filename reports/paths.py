@@ -10,7 +10,6 @@ import hashlib
 import re
 from pathlib import Path
 
-WEEK_PATTERN = re.compile(r"^\d{4}-W\d{2}$")
 PAGE_NAME = "index.html"
 ASSETS_DIR = "assets"
 PLOTLY_FILE = "plotly.min.js"
@@ -28,15 +27,10 @@ DATA_DOCS_DIR = "data-docs"
 VALIDATIONS_DIR = "validations"
 DATA_DOCS_HREF_FROM_WEEK = f"../{DATA_DOCS_DIR}/{PAGE_NAME}"
 _VALIDATION_ID = re.compile(r"^[0-9a-f]{32}$")
+#: the form of a week label, ``YYYY-Www``: a week folder's name and a week link are one
+WEEK_LABEL = re.compile(r"(\d{4})-W(\d{2})")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def validate_week(week: str) -> str:
-    """Return ``week`` if it is an ISO week label like ``2024-W07``; raise ValueError if not."""
-    if not isinstance(week, str) or not WEEK_PATTERN.fullmatch(week):
-        raise ValueError(f"week must look like 2024-W07 (YYYY-Www), got {week!r}")
-    return week
 
 
 def week_page(reports_dir: Path, week: str) -> Path:
@@ -112,3 +106,12 @@ def validation_href_from_week(validation_id: str) -> str:
 def validation_page(reports_dir: Path, validation_id: str) -> Path:
     """``reports_dir/data-docs/validations/<id>.html``."""
     return reports_dir.resolve() / DATA_DOCS_DIR / validation_href_from_data_docs(validation_id)
+
+
+def validate_week(label: str) -> str:
+    """Return ``label`` if it is written like an ISO week label, ``2024-W07``; raise
+    ValueError if not. The form only: a label becomes a folder name and a link, so nothing
+    else may pass."""
+    if not isinstance(label, str) or not WEEK_LABEL.fullmatch(label):
+        raise ValueError(f"week must look like 2024-W07 (YYYY-Www), got {label!r}")
+    return label

@@ -10,9 +10,10 @@ from typing import Any
 
 import duckdb
 
-from assets.delivery.marts import WeekRange, replace_weeks
+from assets.delivery.marts import replace_weeks
 from assets.settings import Settings
 from assets.warehouse import bound, read_sql, sql_file
+from assets.weeks import WeekRange
 
 CALENDAR_MARTS = ("freeze_violations", "release_plan")
 

@@ -5,12 +5,9 @@ and a single-run backfill policy, so a backfill over years is one run that rebui
 range set-based in DuckDB, and a normal run rebuilds only the weeks it is given.
 """
 
-import datetime as dt
-
 import dagster as dg
 
 from assets.delivery.marts import (
-    WeekRange,
     changed_since,
     classify_change_failures,
     load_benchmarks,
@@ -19,6 +16,7 @@ from assets.delivery.marts import (
 from assets.settings import Settings
 from assets.table_metadata import column_schema_metadata
 from assets.warehouse import MARTS_POOL, Warehouse
+from assets.weeks import WeekRange, partition_weeks
 
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
 _MART_DESCRIPTIONS = {
@@ -40,9 +38,7 @@ _MART_DESCRIPTIONS = {
 def week_range(context: dg.AssetExecutionContext) -> WeekRange:
     """The weeks of the partition (or partition range) being materialised."""
     window = context.partition_time_window
-    first = window.start.date()
-    last = window.end.date() - dt.timedelta(days=7)
-    return WeekRange(first, last)
+    return partition_weeks(window.start, window.end)
 
 
 @dg.asset(

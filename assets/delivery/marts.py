@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from assets.settings import Settings
 from assets.warehouse import bound, in_transaction, read_sql, run_script, sql_file
+from assets.weeks import WeekRange, add_weeks, clamp_weeks, week_window
 
 BENCHMARKS_FILE = Path(__file__).with_name("benchmarks.json")
 #: a team's cadence is accelerating (slowing) when its weekly trend exceeds this share of its
@@ -31,57 +30,6 @@ WEEKLY_MARTS = ("delivery_weekly", "delivery_summary", "cadence", "release_windo
 TRAILING_MARTS = ("delivery_summary", "release_windows", "batch_risk")
 WINDOW_PAIRS_PER_STATEMENT = 20_000_000
 TIERS = ("elite", "high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class WeekRange:
-    """An inclusive range of week starts (Mondays, reporting time zone)."""
-
-    first: dt.date
-    last: dt.date
-
-    def __post_init__(self) -> None:
-        if self.first.isoweekday() != 1 or self.last.isoweekday() != 1:
-            raise ValueError(f"week range must run Monday to Monday: {self.first}..{self.last}")
-        if self.last < self.first:
-            raise ValueError(f"empty week range {self.first}..{self.last}")
-
-    @property
-    def weeks(self) -> list[dt.date]:
-        count = (self.last - self.first).days // 7 + 1
-        return [self.first + dt.timedelta(weeks=i) for i in range(count)]
-
-    @classmethod
-    def of(cls, day: dt.date) -> WeekRange:
-        monday = week_of(day)
-        return cls(monday, monday)
-
-
-def week_of(day: dt.date) -> dt.date:
-    """The Monday starting the ISO week that contains ``day``."""
-    return day - dt.timedelta(days=day.isoweekday() - 1)
-
-
-def week_window(settings: Settings, now: dt.datetime | None = None) -> WeekRange:
-    """The weeks an accepted timestamp can fall in (reporting time zone).
-
-    From the week of ``contracts.min_timestamp`` to the week of ``now`` plus
-    ``contracts.max_future_hours``: the data contract quarantines timestamps outside that
-    span, and the weekly partitions cover the same weeks.
-    """
-    zone = ZoneInfo(settings.timezone)
-    now = now or dt.datetime.now(tz=dt.UTC)
-    latest = now + dt.timedelta(hours=settings.contracts.max_future_hours)
-    return WeekRange(
-        week_of(settings.contracts.min_timestamp_utc.astimezone(zone).date()),
-        week_of(latest.astimezone(zone).date()),
-    )
-
-
-def clamp_weeks(weeks: WeekRange, window: WeekRange) -> WeekRange | None:
-    """The part of ``weeks`` inside ``window`` (None when they do not overlap)."""
-    first, last = max(weeks.first, window.first), min(weeks.last, window.last)
-    return WeekRange(first, last) if first <= last else None
 
 
 def delivery_params(settings: Settings) -> dict[str, Any]:
@@ -169,15 +117,13 @@ def _chunks(
         {
             "production": settings.environments.production,
             "tz": settings.timezone,
-            "first": weeks.first - dt.timedelta(weeks=settings.metrics.trailing_weeks - 1),
-            "last": weeks.last + dt.timedelta(weeks=1),
+            "first": add_weeks(weeks.first, -(settings.metrics.trailing_weeks - 1)),
+            "last": add_weeks(weeks.last, 1),
         },
     ).fetchone()
     per_week = max(1, rows // len(weeks.weeks))
     budget = WINDOW_PAIRS_PER_STATEMENT // (per_week * settings.metrics.trailing_weeks)
-    size = min(max(1, budget), len(weeks.weeks))
-    starts = weeks.weeks[::size]
-    return [WeekRange(s, min(s + dt.timedelta(weeks=size - 1), weeks.last)) for s in starts]
+    return weeks.chunks(min(max(1, budget), len(weeks.weeks)))
 
 
 def replace_weeks(

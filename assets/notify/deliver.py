@@ -17,6 +17,7 @@ import duckdb
 from assets.notify.message import Message, report_link, weekly_message
 from assets.settings import Settings
 from assets.warehouse import read_sql, sql_file
+from assets.weeks import add_weeks, iso_week
 
 LOG = logging.getLogger("release_health.notify")
 #: characters of a delivery error kept in the warehouse
@@ -96,7 +97,7 @@ def compose(
     return weekly_message(
         week,
         by_week.get(week),
-        by_week.get(week - dt.timedelta(weeks=1)),
+        by_week.get(add_weeks(week, -1)),
         [tuple(item) for item in items],
         link,
         event,
@@ -116,8 +117,7 @@ def notify_week(
         return []
     message = compose(conn, settings, week, event)
     deliveries = send(message, list(config.urls), config.timeout_seconds)
-    year, number, _ = week.isocalendar()
-    record(conn, deliveries, event, f"{year}-W{number:02d}")
+    record(conn, deliveries, event, iso_week(week))
     return deliveries
 
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assets.weeks import iso_week
+
 #: items of one topic listed before "and N more"
 MAX_ITEMS = 5
 TOPIC_TITLES = {
@@ -80,8 +82,7 @@ def report_link(base_url: str | None, week: dt.date) -> str | None:
     """The week's report under ``notify.report_base_url`` (None when not configured)."""
     if not base_url:
         return None
-    year, number, _ = week.isocalendar()
-    return f"{base_url.rstrip('/')}/{year}-W{number:02d}/index.html"
+    return f"{base_url.rstrip('/')}/{iso_week(week)}/index.html"
 
 
 def weekly_message(
@@ -93,8 +94,7 @@ def weekly_message(
     event: str = "weekly",
 ) -> Message:
     """The message for ``event`` about ``week``."""
-    year, number, _ = week.isocalendar()
-    label = f"{year}-W{number:02d}"
+    label = iso_week(week)
     titles = {
         "weekly": f"Release health {label}",
         "held_file": f"Release health: a file is held ({label})",

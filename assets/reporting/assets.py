@@ -9,12 +9,10 @@ import dagster as dg
 from assets.delivery.assets import week_range
 from assets.delivery.marts import clear_pending_weeks
 from assets.reporting.bi import publish_marts
-from assets.reporting.build import archive_entries, iso_week, publishable_week
-from assets.reporting.builds import publish_recorded
-from assets.reporting.data_docs import publish_validations
+from assets.reporting.publishing import publish_archive_page, publish_week
 from assets.settings import Settings
 from assets.warehouse import Warehouse
-from reports.publish import publish_archive
+from assets.weeks import iso_week
 
 WEEKLY_REPORT = dg.AssetKey(["reports", "weekly_report"])
 ARCHIVE = dg.AssetKey(["reports", "archive"])
@@ -71,8 +69,10 @@ def build_reporting_assets(
         pages: dict[dt.date, str] = {}
         with warehouse.connection() as conn:
             for week in weeks:
-                check = publishable_week(conn, settings, week, today, allow_partial=partial)
-                if not check.publishable:
+                # recorded with the lake snapshot it read, so it can be rebuilt as built
+                outcome = publish_week(conn, settings, week, today, allow_partial=partial)
+                check = outcome.check
+                if outcome.published is None:
                     context.log.warning(f"{check.message}: not published")
                     yield dg.AssetObservation(
                         asset_key=WEEKLY_REPORT,
@@ -82,12 +82,8 @@ def build_reporting_assets(
                     continue
                 if check.state == "partial":
                     context.log.warning(check.message)
-                # recorded with the lake snapshot it read, so it can be rebuilt as built
-                published = publish_recorded(conn, settings, week)
-                context.log.info(f"{iso_week(week)}: {published.path}")
-                pages[week] = str(published.path)
-            if pages:
-                publish_validations(conn, settings.reports_path)
+                context.log.info(f"{iso_week(week)}: {outcome.published.path}")
+                pages[week] = str(outcome.published.path)
             # the marts of these weeks are up to date now: off the queue of a normal run
             clear_pending_weeks(conn, weeks)
             if len(pages) == len(weeks):
@@ -106,7 +102,7 @@ def build_reporting_assets(
                 )
             if pages:
                 # the archive step is skipped when this step materialises only some weeks
-                publish_archive(archive_entries(conn, settings.reports_path), settings.reports_path)
+                publish_archive_page(conn, settings)
 
     @dg.asset(key=ARCHIVE, group_name="reporting", deps=[WEEKLY_REPORT], kinds={"html"})
     def archive(
@@ -115,10 +111,9 @@ def build_reporting_assets(
         """reports_dir/index.html: every published week, newest first, with its headline
         numbers (deployments, deploy days, change failure rate, lead time, overall tier)."""
         with warehouse.connection() as conn:
-            entries = archive_entries(conn, settings.reports_path)
-        path = publish_archive(entries, settings.reports_path)
+            path, weeks = publish_archive_page(conn, settings)
         return dg.MaterializeResult(
-            metadata={"weeks": len(entries), "path": dg.MetadataValue.path(str(path))}
+            metadata={"weeks": weeks, "path": dg.MetadataValue.path(str(path))}
         )
 
     # after the marts it copies, not after the pages: a run that refuses a week (the one

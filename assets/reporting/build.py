@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from assets.delivery.marts import BENCHMARKS_FILE, WeekRange, data_weeks, delivery_params, week_of
+from assets.delivery.marts import BENCHMARKS_FILE, data_weeks, delivery_params
 from assets.reporting.definitions import report_definitions
 from assets.reporting.environment import build_environment_section, consistency_cards, report_frame
 from assets.reporting.review import (
@@ -25,6 +23,16 @@ from assets.reporting.review import (
 )
 from assets.settings import Settings
 from assets.warehouse import read_sql, sql_file
+from assets.weeks import (
+    WEEK_LABEL,
+    add_weeks,
+    current_week,
+    iso_week,
+    neighbour,
+    parse_iso_week,
+    previous_week,
+    week_of,
+)
 from reports.model import ArchiveEntry, KpiCard, TierBand, WeeklyReport
 
 SPARKLINE_WEEKS = 12
@@ -35,24 +43,6 @@ RECENT_DEPLOYS_PER_SERVICE = 5
 MAX_CALENDAR_EVENTS = 60
 #: complete and partial weeks are published; the others are refused with a reason
 WeekState = Literal["complete", "partial", "unfinished", "future", "empty"]
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def iso_week(week_start: dt.date) -> str:
-    """``YYYY-Www`` for the ISO week starting on ``week_start``."""
-    year, week, _ = week_start.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def parse_iso_week(text: str) -> dt.date:
-    """The Monday of an ISO week written ``YYYY-Www``; ValueError for anything else."""
-    match = _ISO_WEEK.match(text.strip())
-    if not match:
-        raise ValueError(f"week {text!r} is not of the form YYYY-Www (e.g. 2025-W07)")
-    try:
-        return dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    except ValueError:
-        raise ValueError(f"week {text!r} does not exist") from None
 
 
 def default_report_week(
@@ -62,8 +52,7 @@ def default_report_week(
     weeks = data_weeks(conn, settings)
     if weeks is None:
         return None
-    last_complete = week_of(today) - dt.timedelta(weeks=1)
-    return min(last_complete, weeks.last)
+    return min(previous_week(today), weeks.last)
 
 
 @dataclass(frozen=True)
@@ -104,8 +93,7 @@ def publishable_week(
         return WeekCheck(
             week_start,
             "empty",
-            f"week {label} holds no data: production deployments span "
-            f"{iso_week(span.first)} .. {iso_week(span.last)}",
+            f"week {label} holds no data: production deployments span {span.label}",
         )
     if week_start == current:
         if allow_partial:
@@ -131,7 +119,7 @@ def kpi_cards(weeks: pd.DataFrame, week_start: dt.date) -> list[KpiCard]:
     """The KPI cards for ``week_start`` from the organisation's weekly rows (oldest first)."""
     recent = weeks[weeks["week_start"] <= pd.Timestamp(week_start)].tail(SPARKLINE_WEEKS)
     this = recent[recent["week_start"] == pd.Timestamp(week_start)]
-    before = recent[recent["week_start"] == pd.Timestamp(week_start - dt.timedelta(weeks=1))]
+    before = recent[recent["week_start"] == pd.Timestamp(add_weeks(week_start, -1))]
 
     def card(key, group, label, column, unit, better, tier_column=None) -> KpiCard:
         tier = None
@@ -243,7 +231,7 @@ def build_weekly_report(
     span = data_weeks(conn, settings)
     made = now or dt.datetime.now(tz=dt.UTC)
     # the week is partial while it is under way in the reporting time zone
-    partial = week_of(made.astimezone(ZoneInfo(settings.timezone)).date()) == week_start
+    partial = current_week(settings, made) == week_start
     (freshness,) = conn.execute(read_sql(sql_file(__file__, "freshness"))).fetchone()
     environment = build_environment_section(conn, settings, week_start, TREND_WEEKS)
     cadence = report_frame(conn, "cadence", params)
@@ -261,8 +249,8 @@ def build_weekly_report(
         benchmark_title=benchmarks[settings.metrics.benchmark]["title"],
         trailing_weeks=settings.metrics.trailing_weeks,
         data_freshness=freshness,
-        previous_week=_neighbour(span, week_start, -1),
-        next_week=_neighbour(span, week_start, +1),
+        previous_week=neighbour(span, week_start, -1),
+        next_week=neighbour(span, week_start, +1),
         has_deployments=deployments > 0,
         kpis=_ordered_cards(
             kpi_cards(org_weeks, week_start)
@@ -339,13 +327,6 @@ def _mart_week(conn: duckdb.DuckDBPyConnection, table: str, week_start: dt.date)
     )
 
 
-def _neighbour(span: WeekRange | None, week_start: dt.date, step: int) -> str | None:
-    if span is None:
-        return None
-    other = week_start + dt.timedelta(weeks=step)
-    return iso_week(other) if span.first <= other <= span.last else None
-
-
 def _present(row: pd.Series, column: str) -> Any:
     """A value of a row, None when the row or the value is missing."""
     value = row.get(column)
@@ -362,7 +343,7 @@ def archive_entries(
     published = {}
     last_started = week_of(today or dt.date.today())
     for folder in reports_dir.glob("*-W*"):
-        if not ((folder / "index.html").is_file() and _ISO_WEEK.match(folder.name)):
+        if not ((folder / "index.html").is_file() and WEEK_LABEL.fullmatch(folder.name)):
             continue
         try:
             monday = parse_iso_week(folder.name)

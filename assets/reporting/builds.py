@@ -13,9 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from assets.reporting.build import build_weekly_report, iso_week
+from assets.reporting.build import build_weekly_report
 from assets.settings import Settings
 from assets.warehouse import in_transaction, lake_snapshot, open_warehouse
+from assets.weeks import iso_week
 from reports.model import WeeklyReport
 from reports.publish import Published, publish_weekly
 

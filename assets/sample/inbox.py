@@ -30,6 +30,7 @@ from assets.ingest.kinds import DEPLOYMENTS, INCIDENTS
 from assets.sample.clock import DAY, HOUR, MINUTE, Clock
 from assets.sample.history import FAILED, SUCCEEDED
 from assets.sample.inventory import HEADER as INVENTORY_HEADER
+from assets.weeks import iso_week
 
 # the sample writes the canonical fields, in the canonical order
 DEPLOYMENT_HEADER = DEPLOYMENTS.fields
@@ -70,11 +71,6 @@ def format_timestamps(values: Sequence[int | None], offset_hours: int = 0) -> li
     texts = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").tolist()
     suffix = "Z" if offset_hours == 0 else f"+{offset_hours:02d}:00"
     return ["" if v is None else t + suffix for t, v in zip(texts, values, strict=True)]
-
-
-def iso_week(day: dt.date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _day(ts: int) -> dt.date:

@@ -66,6 +66,24 @@ def test_as_built_page_equals_the_first_page_after_new_data(
     assert rebuilt.read_bytes() == original
 
 
+def test_a_page_published_by_hand_can_be_rebuilt_as_built(
+    lake: Lake, rebuild_marts: Callable[..., None]
+) -> None:
+    inbox = lake.settings.inbox_path / "deployments"
+    with lake.connect() as conn:
+        ingest_paths(conn, [deployments(inbox, "first.csv", 0, 3)], lake.settings)
+        rebuild_marts(conn, lake.settings)
+
+    published = lake.cli("report", "--week", "2026-W45")
+    assert published.returncode == 0, published.stderr
+    original = (lake.folder / published.stdout.strip()).read_bytes()
+    rebuilt = lake.cli("report", "--week", "2026-W45", "--as-built")
+
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "as-built" in rebuilt.stdout
+    assert (lake.folder / rebuilt.stdout.strip()).read_bytes() == original
+
+
 def test_a_duckdb_file_records_no_snapshot_and_cannot_rebuild_as_built(
     tmp_path: Path,
     make_settings: Callable[..., Settings],

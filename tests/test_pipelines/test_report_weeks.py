@@ -82,6 +82,40 @@ def test_report_of_a_week_with_data_is_published(
     assert sorted(p.name for p in reports.glob("*-W*")) == ["2024-W02"]
 
 
+def _builds(settings) -> list[tuple]:
+    from assets.warehouse import connect
+
+    with connect(settings.warehouse_path, read_only=True) as conn:
+        return conn.execute("SELECT week_start, report_path FROM raw.report_builds").fetchall()
+
+
+def test_a_page_published_by_hand_records_its_build(
+    inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch
+):
+    reports = _cli_workspace(inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch)
+    assert main(["report", "--week", "2024-W02"]) == 0
+    page = reports.resolve() / "2024-W02" / "index.html"
+    assert _builds(inbox_settings) == [(dt.date(2024, 1, 8), str(page))]
+
+
+def test_a_read_only_warehouse_is_still_published_and_left_as_it_was(
+    inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch, capsys
+):
+    from tests.test_pipelines.test_cli_safety import _read_only_for_us
+
+    reports = _cli_workspace(inbox_settings, warehouse_from_inbox, tmp_path, monkeypatch)
+    _read_only_for_us(monkeypatch, inbox_settings.warehouse_path)
+    before = inbox_settings.warehouse_path.read_bytes()
+
+    assert main(["report", "--week", "2024-W02"]) == 0
+
+    assert capsys.readouterr().out.strip().endswith("2024-W02/index.html")
+    assert (reports / "2024-W02" / "index.html").is_file()
+    assert (reports / "index.html").is_file()
+    assert inbox_settings.warehouse_path.read_bytes() == before
+    assert _builds(inbox_settings) == []
+
+
 def test_printed_command_runs_as_printed_without_the_venv_on_path(tmp_path, monkeypatch):
     from pipelines.cli import self_command
 

@@ -8,8 +8,8 @@ import datetime as dt
 import dagster as dg
 
 from assets.reporting.assets import NOT_PUBLISHED, PARTIAL_WEEK_TAG, WEEKLY_REPORT, refused_weeks
+from assets.weeks import current_week
 from pipelines.definitions import build_definitions
-from pipelines.partitions import current_week
 from pipelines.runner import run_pipeline
 
 W01, W03, W04, W05 = (dt.date(2024, 1, d) for d in (1, 15, 22, 29))

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from assets.delivery.marts import WeekRange, classify_change_failures
+from assets.delivery.marts import classify_change_failures
 from assets.ingest.loader import ingest_file
+from assets.weeks import WeekRange
 
 # Week of Monday 2024-03-04 and the next one. Freeze: Wed 06 00:00 .. Fri 08 00:00 UTC for
 # every service; a second freeze on Mon 11 .. Tue 12 names only "web".

@@ -31,7 +31,6 @@ import pytest
 
 from assets.delivery.marts import (
     WEEKLY_MARTS,
-    WeekRange,
     classify_change_failures,
     load_benchmarks,
     rebuild_mart,
@@ -39,6 +38,7 @@ from assets.delivery.marts import (
 from assets.ingest.loader import ingest_file
 from assets.settings import parse_settings
 from assets.warehouse import connect
+from assets.weeks import WeekRange
 
 DEPLOYMENTS = """\
 deployment_id,service,team,environment,version,status,started_at,finished_at,change_count,first_commit_at

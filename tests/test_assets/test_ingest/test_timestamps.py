@@ -20,11 +20,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assets.delivery.marts import WeekRange, clamp_weeks, data_weeks, staged_weeks, week_window
+from assets.delivery.marts import data_weeks, staged_weeks
 from assets.ingest.contract import contract_parameters, validate_batches
 from assets.ingest.loader import ingest_file
 from assets.settings import Settings
 from assets.warehouse import connect, prepare
+from assets.weeks import WeekRange, clamp_weeks, week_window
 from data_contracts import load_suite
 from data_contracts.sql import row_reasons
 from data_contracts.validate import validate_frame

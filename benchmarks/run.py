@@ -72,18 +72,8 @@ def large() -> dict[str, float]:
             inbox / "deployments" / "deployments.csv", 10_000_000, services=2_000, weeks=52
         )
         write_inventory(inbox / "inventory", services=2_000, days=365)
-    for stale in folder.glob("warehouse.duckdb*"):
-        stale.unlink()
-    (folder / "release-health.yaml").write_text(
-        "warehouse: warehouse.duckdb\ninbox_dir: inbox\nreports_dir: reports\n"
-    )
-    cli = [
-        str(Path(sys.executable).with_name("release-health")),
-        "--config",
-        str(folder / "release-health.yaml"),
-    ]
-    env = {**os.environ, "DAGSTER_HOME": str(folder / "dagster")}
-    (folder / "dagster").mkdir(exist_ok=True)
+    cli, env = _cli(folder)
+    _fresh(folder)
     _, ingest_wall, ingest_peak = run_process(
         [*cli, "ingest", str(inbox), "--no-contract-check"], env
     )

@@ -7,6 +7,11 @@ CREATE OR REPLACE TEMP MACRO rh_service_teams(production) AS TABLE
     WHERE environment = production AND status <> 'cancelled'
     GROUP BY service;
 
+-- Whole seconds from instant a to instant b, as date_diff('second', a, b) counts them (second
+-- boundaries crossed), on the instants' microseconds: no time zone is involved.
+CREATE OR REPLACE TEMP MACRO rh_seconds_between(a, b) AS
+    date_diff('second', make_timestamp(epoch_us(a)), make_timestamp(epoch_us(b)));
+
 -- Production deployments (not cancelled) started in [from_ts, to_ts), as the metrics see them:
 -- their week, local day, weekday and hour in the reporting time zone tz, off-hours and weekend
 -- flags against business hours, lead time, and recovery time for change failures.
@@ -45,7 +50,7 @@ CREATE OR REPLACE TEMP MACRO rh_production_deployments(
             hour(p.local_start) AS hour,
             hour(p.local_start) * 60 + minute(p.local_start) AS local_minute,
             CASE WHEN p.status = 'succeeded' AND p.first_commit_at IS NOT NULL
-                THEN date_diff('second', p.first_commit_at, p.done_at) / 3600.0
+                THEN rh_seconds_between(p.first_commit_at, p.done_at) / 3600.0
             END AS lead_time_measured_hours
         FROM prod p
     )
@@ -57,11 +62,12 @@ CREATE OR REPLACE TEMP MACRO rh_production_deployments(
         CASE WHEN l.lead_time_measured_hours > 0 THEN l.lead_time_measured_hours END
             AS lead_time_hours,
         coalesce(l.lead_time_measured_hours <= 0, false) AS lead_time_excluded,
-        CASE WHEN l.is_change_failure
-            THEN date_diff('second', l.done_at, g.recovered_at) / 3600.0
-        END AS recovery_hours
+        rh_seconds_between(l.done_at, g.recovered_at) / 3600.0 AS recovery_hours
     FROM located l
-    ASOF LEFT JOIN good g ON l.service = g.service AND l.done_at < g.recovered_at;
+    -- only change failures recover: the others match no service
+    ASOF LEFT JOIN good g
+        ON CASE WHEN l.is_change_failure THEN l.service END = g.service
+        AND l.done_at < g.recovered_at;
 
 -- Local midnight starting date d in time zone tz, as an instant.
 CREATE OR REPLACE TEMP MACRO rh_local_midnight(d, tz) AS timezone(tz, CAST(d AS TIMESTAMP));

@@ -24,10 +24,10 @@ BENCHMARKS_FILE = Path(__file__).with_name("benchmarks.json")
 #: mean weekly deployments over the trailing window (README: Metrics)
 TREND_THRESHOLD = 0.05
 WEEKLY_MARTS = ("delivery_weekly", "delivery_summary", "cadence", "release_windows", "batch_risk")
-#: marts that pair every deployment with each trailing window holding it, and how many such
-#: pairs one statement may hold (medians keep their values in memory): long ranges of busy
-#: weeks are rebuilt a few weeks at a time
-TRAILING_MARTS = ("delivery_summary", "release_windows", "batch_risk")
+#: marts that hold every deployment's values once for each trailing window holding it, and how
+#: many such pairs one statement may hold (pooled medians keep their values in memory): long
+#: ranges of busy weeks are rebuilt a few weeks at a time
+TRAILING_MARTS = ("delivery_summary",)
 WINDOW_PAIRS_PER_STATEMENT = 20_000_000
 TIERS = ("elite", "high", "medium", "low")
 

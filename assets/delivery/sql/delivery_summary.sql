@@ -11,15 +11,13 @@ WITH facts AS (
     )
 ),
 scoped AS (
-    SELECT 'org' AS scope, * FROM facts
-    UNION ALL
-    SELECT 'team:' || team AS scope, * FROM facts
+    SELECT unnest(['org', 'team:' || team]) AS scope, * FROM facts
 ),
 first_weeks AS (
-    SELECT 'org' AS scope, min(rh_week(started_at, $tz)) AS first_week
+    SELECT 'org' AS scope, rh_week(min(started_at), $tz) AS first_week
     FROM staging.deployments WHERE environment = $production AND status <> 'cancelled'
     UNION ALL
-    SELECT 'team:' || t.team, min(rh_week(d.started_at, $tz))
+    SELECT 'team:' || t.team, rh_week(min(d.started_at), $tz)
     FROM staging.deployments d JOIN rh_service_teams($production) t USING (service)
     WHERE d.environment = $production AND d.status <> 'cancelled'
     GROUP BY t.team
@@ -37,11 +35,13 @@ weekly AS (
         week_start,
         count(*) AS deployments,
         count(*) FILTER (status = 'succeeded') AS deployment_frequency,
-        count(DISTINCT local_day) FILTER (status = 'succeeded') AS deploy_days,
+        -- distinct local days: one bit per day of the week
+        coalesce(bit_count(bit_or(1 << weekday) FILTER (status = 'succeeded')), 0) AS deploy_days,
         count(*) FILTER (is_change_failure) AS change_failures,
         count(*) FILTER (NOT is_rollback) AS failure_denominator,
-        median(lead_time_hours) AS median_lead_time_hours,
-        median(recovery_hours) AS median_recovery_hours,
+        -- the week's values, for its medians and the trailing windows' pooled ones
+        list(lead_time_hours) FILTER (lead_time_hours IS NOT NULL) AS lead_times,
+        list(recovery_hours) FILTER (recovery_hours IS NOT NULL) AS recoveries,
         median(change_count) AS median_change_count,
         count(*) FILTER (is_off_hours) AS off_hours_deployments,
         count(*) FILTER (is_weekend) AS weekend_deployments,
@@ -57,35 +57,34 @@ series AS (
         coalesce(w.deployment_frequency, 0) AS deployment_frequency,
         coalesce(w.deploy_days, 0) AS deploy_days,
         coalesce(w.change_failures, 0) AS change_failures,
+        coalesce(w.failure_denominator, 0) AS failure_denominator,
         w.change_failures / nullif(w.failure_denominator, 0) AS change_failure_rate,
-        w.median_lead_time_hours,
-        w.median_recovery_hours,
+        w.lead_times,
+        w.recoveries,
+        list_median(w.lead_times) AS median_lead_time_hours,
+        list_median(w.recoveries) AS median_recovery_hours,
         w.median_change_count,
         coalesce(w.off_hours_deployments, 0) AS off_hours_deployments,
         coalesce(w.weekend_deployments, 0) AS weekend_deployments,
-        coalesce(w.lead_time_excluded, 0) AS lead_time_excluded,
-        median(coalesce(w.deploy_days, 0)) OVER (
-            PARTITION BY sw.scope ORDER BY sw.week_start
-            ROWS BETWEEN $trailing - 1 PRECEDING AND CURRENT ROW
-        ) AS trailing_deploy_days_median
+        coalesce(w.lead_time_excluded, 0) AS lead_time_excluded
     FROM scope_weeks sw
     LEFT JOIN weekly w USING (scope, week_start)
 ),
--- pooled over the trailing window: medians of all values, not medians of weekly medians
-pooled AS (
+-- over the trailing window; pooled: medians of all values, not medians of weekly medians
+windowed AS (
     SELECT
-        s.scope,
-        s.week_start,
-        median(f.lead_time_hours) AS trailing_lead_time_hours,
-        count(*) FILTER (f.is_change_failure)
-            / nullif(count(*) FILTER (NOT f.is_rollback), 0) AS trailing_change_failure_rate,
-        median(f.recovery_hours) AS trailing_recovery_hours
-    FROM series s
-    JOIN scoped f
-        ON f.scope = s.scope
-        AND f.week_start BETWEEN s.week_start - 7 * ($trailing - 1) AND s.week_start
-    WHERE s.week_start BETWEEN $week_from AND $week_to
-    GROUP BY ALL
+        *,
+        median(deploy_days) OVER trailing_window AS trailing_deploy_days_median,
+        list_median(flatten(list(lead_times) OVER trailing_window)) AS trailing_lead_time_hours,
+        sum(change_failures) OVER trailing_window
+            / nullif(sum(failure_denominator) OVER trailing_window, 0)
+            AS trailing_change_failure_rate,
+        list_median(flatten(list(recoveries) OVER trailing_window)) AS trailing_recovery_hours
+    FROM series
+    WINDOW trailing_window AS (
+        PARTITION BY scope ORDER BY week_start
+        ROWS BETWEEN $trailing - 1 PRECEDING AND CURRENT ROW
+    )
 ),
 restores AS (
     SELECT scope, week_start, count(*) AS incidents, median(restore_hours) AS restore_hours
@@ -108,15 +107,11 @@ measured AS (
         s.*,
         coalesce(r.incidents, 0) AS incidents,
         r.restore_hours AS median_incident_restore_hours,
-        p.trailing_lead_time_hours,
-        p.trailing_change_failure_rate,
-        p.trailing_recovery_hours,
         rh_tier($benchmark, 'deployment_frequency', s.trailing_deploy_days_median) AS df_tier,
-        rh_tier($benchmark, 'lead_time', p.trailing_lead_time_hours) AS lt_tier,
-        rh_tier($benchmark, 'change_failure_rate', p.trailing_change_failure_rate) AS cfr_tier,
-        rh_tier($benchmark, 'recovery', p.trailing_recovery_hours) AS recovery_tier
-    FROM series s
-    LEFT JOIN pooled p USING (scope, week_start)
+        rh_tier($benchmark, 'lead_time', s.trailing_lead_time_hours) AS lt_tier,
+        rh_tier($benchmark, 'change_failure_rate', s.trailing_change_failure_rate) AS cfr_tier,
+        rh_tier($benchmark, 'recovery', s.trailing_recovery_hours) AS recovery_tier
+    FROM windowed s
     LEFT JOIN restores r USING (scope, week_start)
     WHERE s.week_start BETWEEN $week_from AND $week_to
 )

@@ -12,8 +12,8 @@ span AS (
     SELECT
         d.service,
         t.team,
-        min(rh_week(d.started_at, $tz)) AS first_week,
-        max(rh_week(d.started_at, $tz)) AS last_week
+        rh_week(min(d.started_at), $tz) AS first_week,
+        rh_week(max(d.started_at), $tz) AS last_week
     FROM staging.deployments d
     JOIN rh_service_teams($production) t USING (service)
     WHERE d.environment = $production AND d.status <> 'cancelled'
@@ -33,7 +33,8 @@ weekly AS (
         count(*) FILTER (status = 'rolled_back') AS rolled_back_deployments,
         count(*) FILTER (is_rollback) AS rollback_deployments,
         count(*) FILTER (is_change_failure) AS change_failures,
-        count(DISTINCT local_day) FILTER (status = 'succeeded') AS deploy_days,
+        -- distinct local days: one bit per day of the week
+        coalesce(bit_count(bit_or(1 << weekday) FILTER (status = 'succeeded')), 0) AS deploy_days,
         median(lead_time_hours) AS median_lead_time_hours,
         count(*) FILTER (lead_time_excluded) AS lead_time_excluded,
         median(recovery_hours) AS median_recovery_hours,

@@ -7,10 +7,15 @@ CREATE OR REPLACE TEMP MACRO rh_service_teams(production) AS TABLE
     WHERE environment = production AND status <> 'cancelled'
     GROUP BY service;
 
+-- Whole seconds from instant a to instant b, as date_diff('second', a, b) counts them (second
+-- boundaries crossed), on the instants' microseconds: no time zone is involved.
+CREATE OR REPLACE TEMP MACRO rh_seconds_between(a, b) AS
+    date_diff('second', make_timestamp(epoch_us(a)), make_timestamp(epoch_us(b)));
+
 -- Production deployments (not cancelled) started in [from_ts, to_ts), as the metrics see them:
 -- their week, local day, weekday and hour in the reporting time zone tz, off-hours and weekend
--- flags against business hours, lead time, and recovery time for change failures.
-CREATE OR REPLACE TEMP MACRO rh_production_deployments(
+-- flags against business hours, and lead time.
+CREATE OR REPLACE TEMP MACRO rh_production_facts(
     tz, production, bh_days, bh_start, bh_end, from_ts, to_ts
 ) AS TABLE
     WITH prod AS (
@@ -26,16 +31,6 @@ CREATE OR REPLACE TEMP MACRO rh_production_deployments(
           AND d.started_at >= from_ts
           AND d.started_at < to_ts
     ),
-    -- a recovery ends at the next successful, non-failed production deployment, which may
-    -- fall after to_ts, so this side is bounded below only
-    good AS (
-        SELECT service, coalesce(finished_at, started_at) AS recovered_at
-        FROM staging.deployments
-        WHERE environment = production
-          AND status = 'succeeded'
-          AND NOT is_change_failure
-          AND started_at >= from_ts
-    ),
     located AS (
         SELECT
             p.*,
@@ -45,7 +40,7 @@ CREATE OR REPLACE TEMP MACRO rh_production_deployments(
             hour(p.local_start) AS hour,
             hour(p.local_start) * 60 + minute(p.local_start) AS local_minute,
             CASE WHEN p.status = 'succeeded' AND p.first_commit_at IS NOT NULL
-                THEN date_diff('second', p.first_commit_at, p.done_at) / 3600.0
+                THEN rh_seconds_between(p.first_commit_at, p.done_at) / 3600.0
             END AS lead_time_measured_hours
         FROM prod p
     )
@@ -56,12 +51,37 @@ CREATE OR REPLACE TEMP MACRO rh_production_deployments(
              AND l.local_minute < bh_end) AS is_off_hours,
         CASE WHEN l.lead_time_measured_hours > 0 THEN l.lead_time_measured_hours END
             AS lead_time_hours,
-        coalesce(l.lead_time_measured_hours <= 0, false) AS lead_time_excluded,
-        CASE WHEN l.is_change_failure
-            THEN date_diff('second', l.done_at, g.recovered_at) / 3600.0
-        END AS recovery_hours
-    FROM located l
-    ASOF LEFT JOIN good g ON l.service = g.service AND l.done_at < g.recovered_at;
+        coalesce(l.lead_time_measured_hours <= 0, false) AS lead_time_excluded
+    FROM located l;
+
+-- The same with the recovery time of each change failure.
+CREATE OR REPLACE TEMP MACRO rh_production_deployments(
+    tz, production, bh_days, bh_start, bh_end, from_ts, to_ts
+) AS TABLE
+    WITH recovered AS (
+        -- a change failure recovers at the next successful, non-failed production deployment
+        -- of its service, which may start after to_ts: that side is bounded below only
+        SELECT f.deployment_id, g.recovered_at
+        FROM (
+            SELECT deployment_id, service, coalesce(finished_at, started_at) AS done_at
+            FROM staging.deployments
+            WHERE environment = production
+              AND is_change_failure
+              AND started_at >= from_ts
+              AND started_at < to_ts
+        ) f
+        ASOF JOIN (
+            SELECT service, coalesce(finished_at, started_at) AS recovered_at
+            FROM staging.deployments
+            WHERE environment = production
+              AND status = 'succeeded'
+              AND NOT is_change_failure
+              AND started_at >= from_ts
+        ) g ON f.service = g.service AND f.done_at < g.recovered_at
+    )
+    SELECT f.*, rh_seconds_between(f.done_at, r.recovered_at) / 3600.0 AS recovery_hours
+    FROM rh_production_facts(tz, production, bh_days, bh_start, bh_end, from_ts, to_ts) f
+    LEFT JOIN recovered r USING (deployment_id);
 
 -- Local midnight starting date d in time zone tz, as an instant.
 CREATE OR REPLACE TEMP MACRO rh_local_midnight(d, tz) AS timezone(tz, CAST(d AS TIMESTAMP));
@@ -83,14 +103,8 @@ CREATE OR REPLACE TEMP MACRO rh_tier(benchmark_name, metric_name, v) AS
 CREATE OR REPLACE TEMP MACRO rh_tier_rank(tier) AS
     CASE tier WHEN 'elite' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 END;
 
--- Production deployments paired with each week from week_from to week_to whose trailing
--- window (the trailing weeks ending with that week) holds them: `window_week` is that week.
-CREATE OR REPLACE TEMP MACRO rh_trailing_deployments(
-    tz, production, bh_days, bh_start, bh_end, week_from, week_to, window_weeks
-) AS TABLE
-    SELECT w.week_start AS window_week, f.*
-    FROM rh_weeks(week_from, week_to) w
-    JOIN rh_production_deployments(
-        tz, production, bh_days, bh_start, bh_end,
-        rh_local_midnight(week_from - 7 * (window_weeks - 1), tz), rh_local_midnight(week_to + 7, tz)
-    ) f ON f.week_start BETWEEN w.week_start - 7 * (window_weeks - 1) AND w.week_start;
+-- Each week from week_from to week_to (`window_week`) paired with every week of its trailing
+-- window of window_weeks weeks, itself included (`week_start`).
+CREATE OR REPLACE TEMP MACRO rh_trailing_windows(week_from, week_to, window_weeks) AS TABLE
+    SELECT w.week_start AS window_week, w.week_start - CAST(7 * i AS INTEGER) AS week_start
+    FROM rh_weeks(week_from, week_to) w, range(window_weeks) r(i);

@@ -16,25 +16,12 @@ from assets.delivery.marts import (
     load_benchmarks,
     rebuild_mart,
 )
+from assets.marts import mart_spec
 from assets.settings import Settings
-from assets.table_metadata import column_schema_metadata
+from assets.table_metadata import mart_metadata
 from assets.warehouse import MARTS_POOL, Warehouse
 
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
-_MART_DESCRIPTIONS = {
-    "delivery_weekly": "Per production service and week: deployments, successes, failures, "
-    "change failures and rate, deploy days, median lead time, recovery and duration, changes "
-    "shipped, off-hours and weekend deployments. Quiet weeks between a service's first and last "
-    "week are rows of zeros.",
-    "delivery_summary": "Per week, for the organisation and each team: the four keys for the "
-    "week and over the trailing window, with their tiers under the configured benchmark.",
-    "release_windows": "Production deployments and change failures by local weekday and hour "
-    "over the trailing window ending with each week.",
-    "batch_risk": "Change failure rate by batch size (change_count bucket) over the trailing "
-    "window ending with each week.",
-    "cadence": "Weekly successful production deployments per team, rolling 4-week mean and OLS "
-    "trend over the trailing window, labelled accelerating, steady or slowing.",
-}
 
 
 def week_range(context: dg.AssetExecutionContext) -> WeekRange:
@@ -89,7 +76,8 @@ def build_weekly_mart(
     @dg.asset(
         key=dg.AssetKey(["marts", table]),
         group_name="delivery",
-        description=_MART_DESCRIPTIONS[table],
+        description=mart_spec(table).asset_description,
+        metadata=mart_metadata(table),
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=deps,
@@ -107,12 +95,11 @@ def build_weekly_mart(
             if table == "delivery_summary":
                 load_benchmarks(conn)
             written = rebuild_mart(conn, table, weeks, settings)
-            columns = column_schema_metadata(conn, "marts", table)
         return dg.MaterializeResult(
             metadata={
                 "weeks": f"{weeks.first} .. {weeks.last}",
                 "rows_written": written,
-                **columns,
+                **mart_metadata(table),
             }
         )
 

@@ -14,7 +14,7 @@ import warnings
 import dagster as dg
 
 from assets.calendar.assets import build_calendar_assets
-from assets.delivery.assets import OUTCOMES, build_delivery_assets
+from assets.delivery.assets import ATTRIBUTION, OUTCOMES, build_delivery_assets
 from assets.drift.assets import DRIFT_SPECS, drift_marts
 from assets.ingest.assets import staging_assets
 from assets.reporting.assets import ARCHIVE, BI_PUBLISH, WEEKLY_REPORT, build_reporting_assets
@@ -39,12 +39,15 @@ def build_definitions(settings: Settings, first_week: dt.date | None = None) -> 
     calendar = build_calendar_assets(weeks)
     weekly_marts = [a.key for a in [*delivery, *calendar] if a.partitions_def is not None]
     reporting = build_reporting_assets(weeks, [*weekly_marts, *(s.key for s in DRIFT_SPECS)])
-    refresh = dg.AssetSelection.groups("ingest", "drift") | dg.AssetSelection.assets(OUTCOMES)
+    refresh = dg.AssetSelection.groups("ingest", "drift") | dg.AssetSelection.assets(
+        ATTRIBUTION, OUTCOMES
+    )
     ingest_job, weekly_job = (
         dg.define_asset_job(
             INGEST_JOB,
             selection=refresh,
-            description="Load new inbox files, classify deployments, rebuild the drift marts.",
+            description="Load new inbox files, attribute incidents, classify deployments, "
+            "rebuild the drift marts.",
         ),
         dg.define_asset_job(
             WEEKLY_JOB,

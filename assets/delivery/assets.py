@@ -1,8 +1,11 @@
-"""Dagster assets of the delivery domain: change-failure outcomes and the weekly marts.
+"""Dagster assets of the delivery domain: deployment outcomes and the weekly marts.
 
-The weekly marts share one weekly partitions definition (Monday start, reporting time zone)
-and a single-run backfill policy, so a backfill over years is one run that rebuilds the
-range set-based in DuckDB, and a normal run rebuilds only the weeks it is given.
+Two assets classify what happened, each writing the columns of one staging table: incident
+attribution (``staging.incidents.attributed_deployment_id``), then deployment outcomes
+(``staging.deployments``' rollback and change-failure columns). The weekly marts share one
+weekly partitions definition (Monday start, reporting time zone) and a single-run backfill
+policy, so a backfill over years is one run that rebuilds the range set-based in DuckDB, and a
+normal run rebuilds only the weeks it is given.
 """
 
 import datetime as dt
@@ -11,8 +14,9 @@ import dagster as dg
 
 from assets.delivery.marts import (
     WeekRange,
+    attribute_incidents,
     changed_since,
-    classify_change_failures,
+    classify_deployments,
     load_benchmarks,
     rebuild_mart,
 )
@@ -21,7 +25,117 @@ from assets.settings import Settings
 from assets.table_metadata import mart_metadata
 from assets.warehouse import MARTS_POOL, Warehouse
 
+DEPLOYMENTS = dg.AssetKey(["staging", "deployments"])
+INCIDENTS = dg.AssetKey(["staging", "incidents"])
+ATTRIBUTION = dg.AssetKey(["staging", "incident_attribution"])
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
+#: the staging.deployments columns a deployment's outcome is derived from
+_HISTORY = ("deployment_id", "service", "environment", "version", "status", "change_type")
+
+
+def _column_deps(key: dg.AssetKey, columns: tuple[str, ...]) -> list[dg.TableColumnDep]:
+    return [dg.TableColumnDep(asset_key=key, column_name=column) for column in columns]
+
+
+def _writes(table: str, columns: dict[str, str], lineage: dict[str, list]) -> dict:
+    """Metadata of an asset that writes ``columns`` (name -> SQL type) of ``table`` in place:
+    the table, those columns, and what each is derived from."""
+    return {
+        "dagster/table_name": table,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, data_type) for name, data_type in columns.items()]
+        ),
+        "dagster/column_lineage": dg.TableColumnLineage(deps_by_column=lineage),
+    }
+
+
+_ATTRIBUTION_WRITES = _writes(
+    "staging.incidents",
+    {"attributed_deployment_id": "VARCHAR"},
+    {
+        "attributed_deployment_id": [
+            *_column_deps(INCIDENTS, ("deployment_id", "service", "environment", "opened_at")),
+            *_column_deps(DEPLOYMENTS, (*_HISTORY, "started_at", "finished_at")),
+        ]
+    },
+)
+_FAILURE_DEPS = [
+    *_column_deps(DEPLOYMENTS, (*_HISTORY, "started_at")),
+    *_column_deps(INCIDENTS, ("deployment_id", "environment")),
+    *_column_deps(ATTRIBUTION, ("attributed_deployment_id",)),
+]
+_OUTCOME_WRITES = _writes(
+    "staging.deployments",
+    {"is_rollback": "BOOLEAN", "is_change_failure": "BOOLEAN", "failure_reason": "VARCHAR"},
+    {
+        "is_rollback": _column_deps(DEPLOYMENTS, (*_HISTORY, "started_at")),
+        "is_change_failure": _FAILURE_DEPS,
+        "failure_reason": _FAILURE_DEPS,
+    },
+)
+
+
+@dg.asset(
+    key=ATTRIBUTION,
+    group_name="delivery",
+    deps=[DEPLOYMENTS, INCIDENTS],
+    kinds={"duckdb"},
+    metadata=_ATTRIBUTION_WRITES,
+    pool=MARTS_POOL,
+)
+def incident_attribution(
+    warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]
+) -> dg.MaterializeResult:
+    """Writes staging.incidents.attributed_deployment_id (README: Metrics): each production
+    incident's own deployment_id when that deployment is known, else the latest successful,
+    non-rollback production deployment of the same service that finished within
+    incidents.attribution_window_hours before it opened. Only incidents of the queued weeks
+    are attributed again."""
+    with warehouse.connection() as conn:
+        # only what the queued weeks can change; nothing queued means nothing new arrived
+        since = changed_since(conn, settings)
+        if since:
+            attribute_incidents(conn, settings, since)
+        (attributed, unattributed) = conn.execute(
+            "SELECT count(attributed_deployment_id), count(*) - count(attributed_deployment_id)"
+            " FROM staging.incidents WHERE environment = $production",
+            {"production": settings.environments.production},
+        ).fetchone()
+    return dg.MaterializeResult(
+        metadata={
+            "incidents_attributed": int(attributed),
+            "incidents_unattributed": int(unattributed),
+            **_ATTRIBUTION_WRITES,
+        }
+    )
+
+
+@dg.asset(
+    key=OUTCOMES,
+    group_name="delivery",
+    deps=[DEPLOYMENTS, INCIDENTS, ATTRIBUTION],
+    kinds={"duckdb"},
+    metadata=_OUTCOME_WRITES,
+    pool=MARTS_POOL,
+)
+def deployment_outcomes(
+    warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]
+) -> dg.MaterializeResult:
+    """Writes the outcome columns of staging.deployments (README: Metrics): is_rollback, from
+    version history, and is_change_failure with its failure_reason (failed, rolled_back,
+    rolled_back_by_later_deploy, incident_linked, incident_attributed — the incidents as
+    staging/incident_attribution attributed them). Weeks whose outcome changed are queued
+    for the weekly marts (raw.pending_weeks)."""
+    with warehouse.connection() as conn:
+        since = changed_since(conn, settings)
+        reasons = classify_deployments(conn, settings, since) if since else {}
+    return dg.MaterializeResult(
+        metadata={
+            "change_failures": sum(reasons.values()),
+            "failure_reasons": dg.MetadataValue.json(reasons),
+            **_OUTCOME_WRITES,
+        }
+    )
 
 
 def week_range(context: dg.AssetExecutionContext) -> WeekRange:
@@ -30,40 +144,6 @@ def week_range(context: dg.AssetExecutionContext) -> WeekRange:
     first = window.start.date()
     last = window.end.date() - dt.timedelta(days=7)
     return WeekRange(first, last)
-
-
-@dg.asset(
-    key=OUTCOMES,
-    group_name="delivery",
-    deps=[dg.AssetKey(["staging", "deployments"]), dg.AssetKey(["staging", "incidents"])],
-    kinds={"duckdb"},
-    pool=MARTS_POOL,
-)
-def deployment_outcomes(
-    warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]
-) -> dg.MaterializeResult:
-    """Classifies every deployment (README: Metrics): rollbacks detected from version history,
-    change failures with their reason (failed, rolled_back, rolled_back_by_later_deploy,
-    incident_linked, incident_attributed) written to staging.deployments, and each production
-    incident's attributed_deployment_id written to staging.incidents. Weeks whose outcome
-    changed are queued for the weekly marts."""
-    with warehouse.connection() as conn:
-        # only what the queued weeks can change; nothing queued means nothing new arrived
-        since = changed_since(conn, settings)
-        reasons = classify_change_failures(conn, settings, since) if since else {}
-        (attributed, unattributed) = conn.execute(
-            "SELECT count(attributed_deployment_id), count(*) - count(attributed_deployment_id)"
-            " FROM staging.incidents WHERE environment = $production",
-            {"production": settings.environments.production},
-        ).fetchone()
-    return dg.MaterializeResult(
-        metadata={
-            "change_failures": sum(reasons.values()),
-            "failure_reasons": dg.MetadataValue.json(reasons),
-            "incidents_attributed": int(attributed),
-            "incidents_unattributed": int(unattributed),
-        }
-    )
 
 
 def build_weekly_mart(
@@ -113,6 +193,7 @@ def build_delivery_assets(
     trailing = dg.TimeWindowPartitionMapping(start_offset=-(trailing_weeks - 1))
     weekly = dg.AssetKey(["marts", "delivery_weekly"])
     return [
+        incident_attribution,
         deployment_outcomes,
         build_weekly_mart("delivery_weekly", partitions, [OUTCOMES]),
         build_weekly_mart("delivery_summary", partitions, [OUTCOMES]),

@@ -119,32 +119,75 @@ def load_benchmarks(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 LONGEST_DEPLOYMENT = dt.timedelta(days=1)
 
 
-def classify_change_failures(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, since: dt.datetime | None = None
-) -> dict[str, int]:
-    """Detect rollbacks, attribute incidents and mark change failures (README: Metrics).
-
-    Writes ``is_rollback``, ``is_change_failure`` and ``failure_reason`` on
-    ``staging.deployments`` and ``attributed_deployment_id`` on ``staging.incidents``, and
-    queues the weeks whose outcome changed. With ``since``, only what facts from ``since`` on
-    can change is recomputed (same result as a full pass); without, everything. Returns the
-    number of (re)classified production change failures per reason.
-    """
+def _outcome_params(settings: Settings, since: dt.datetime | None) -> dict[str, Any]:
+    """The parameters of the classification scripts: ``since`` and the ``lower`` bound of the
+    deployments they re-read (``since`` less the attribution window and a day)."""
     window = dt.timedelta(hours=settings.incidents.attribution_window_hours)
     lower = since - window - LONGEST_DEPLOYMENT if since else None
-    in_transaction(
-        conn,
-        lambda: run_script(
-            conn,
-            sql_file(__file__, "deployment_outcomes"),
-            {**delivery_params(settings), "since": since, "lower": lower},
-        ),
+    return {**delivery_params(settings), "since": since, "lower": lower}
+
+
+def _after_rollbacks(
+    conn: duckdb.DuckDBPyConnection,
+    script: str,
+    settings: Settings,
+    since: dt.datetime | None,
+    environment: str | None = None,
+) -> None:
+    """Detect rollbacks (temp tables ``successful`` and ``rollbacks``; in ``environment``
+    only, if given), then run ``script``, in one transaction."""
+    params = {**_outcome_params(settings, since), "environment": environment}
+
+    def run() -> None:
+        run_script(conn, sql_file(__file__, "rollbacks"), params)
+        run_script(conn, sql_file(__file__, script), params)
+
+    in_transaction(conn, run)
+
+
+def attribute_incidents(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, since: dt.datetime | None = None
+) -> None:
+    """Attribute production incidents to the deployment that caused them (README: Metrics).
+
+    Writes ``attributed_deployment_id`` on ``staging.incidents``: the incident's own
+    ``deployment_id`` when that deployment is known, else the latest successful, non-rollback
+    production deployment of its service that finished within the attribution window before
+    it opened. With ``since``, only incidents opened from ``since`` on are attributed again.
+    """
+    # incidents are attributed to production deployments: only their rollbacks matter
+    _after_rollbacks(
+        conn, "incident_attribution", settings, since, settings.environments.production
     )
+
+
+def classify_deployments(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, since: dt.datetime | None = None
+) -> dict[str, int]:
+    """Detect rollbacks and mark change failures (README: Metrics), after
+    :func:`attribute_incidents`.
+
+    Writes ``is_rollback``, ``is_change_failure`` and ``failure_reason`` on
+    ``staging.deployments`` and queues the weeks whose outcome changed. With ``since``, only
+    what facts from ``since`` on (and the incidents attributed from then) can change is
+    recomputed (same result as a full pass); without, everything. Returns the number of
+    (re)classified production change failures per reason.
+    """
+    _after_rollbacks(conn, "deployment_outcomes", settings, since)
     rows = conn.execute(
         "SELECT failure_reason, count(*) FROM outcomes WHERE is_change_failure"
         " GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     return {reason: int(count) for reason, count in rows}
+
+
+def classify_change_failures(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, since: dt.datetime | None = None
+) -> dict[str, int]:
+    """Attribute incidents, then classify deployments: what the two outcome assets do in
+    turn, for a caller outside Dagster. Returns :func:`classify_deployments`' counts."""
+    attribute_incidents(conn, settings, since)
+    return classify_deployments(conn, settings, since)
 
 
 def changed_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> dt.datetime | None:

@@ -18,6 +18,7 @@ EXPECTED_ASSETS = {
     "staging/incidents",
     "staging/inventory",
     "staging/calendar",
+    "staging/incident_attribution",
     "staging/deployment_outcomes",
     "marts/freeze_violations",
     "marts/release_plan",
@@ -57,6 +58,44 @@ def test_graph_groups_descriptions_and_blocking_checks(inbox_settings):
     weekly = graph.get(dg.AssetKey(["marts", "delivery_weekly"]))
     # the week holding contracts.min_timestamp (default 2000-01-01, a Saturday)
     assert weekly.partitions_def.get_first_partition_key() == "1999-12-27"
+
+
+def test_incident_attribution_and_deployment_outcomes_each_write_one_staging_table(
+    inbox_settings,
+):
+    graph = build_definitions(inbox_settings).resolve_asset_graph()
+    attribution = graph.get(dg.AssetKey(["staging", "incident_attribution"]))
+    outcomes = graph.get(dg.AssetKey(["staging", "deployment_outcomes"]))
+    assert attribution.key in outcomes.parent_keys
+    assert dg.AssetKey(["marts", "delivery_weekly"]) in outcomes.child_keys
+    with connect(inbox_settings.warehouse_path) as conn:
+        rows = conn.execute(
+            "SELECT table_schema || '.' || table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'staging'"
+        ).fetchall()
+    columns = {(table, column) for table, column in rows}
+    tables = {
+        "staging/deployments": "staging.deployments",
+        "staging/incidents": "staging.incidents",
+    }
+    written = {}
+    for node in (attribution, outcomes):
+        table = node.metadata["dagster/table_name"]
+        tables[node.key.to_user_string()] = table
+        written[table] = {c.name for c in node.metadata["dagster/column_schema"].columns}
+    assert written == {
+        "staging.incidents": {"attributed_deployment_id"},
+        "staging.deployments": {"is_rollback", "is_change_failure", "failure_reason"},
+    }
+    for node in (attribution, outcomes):
+        lineage = node.metadata["dagster/column_lineage"].deps_by_column
+        assert set(lineage) == written[node.metadata["dagster/table_name"]]
+        for deps in lineage.values():
+            for dep in deps:
+                assert dep.asset_key in node.parent_keys
+                assert (tables[dep.asset_key.to_user_string()], dep.column_name) in columns
+    failure = outcomes.metadata["dagster/column_lineage"].deps_by_column["failure_reason"]
+    assert dg.TableColumnDep(attribution.key, "attributed_deployment_id") in failure
 
 
 def test_whole_graph_materialises(inbox_settings):

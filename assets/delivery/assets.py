@@ -29,6 +29,7 @@ DEPLOYMENTS = dg.AssetKey(["staging", "deployments"])
 INCIDENTS = dg.AssetKey(["staging", "incidents"])
 ATTRIBUTION = dg.AssetKey(["staging", "incident_attribution"])
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
+BENCHMARK_TIERS = dg.AssetKey(["marts", "benchmark_tiers"])
 #: the staging.deployments columns a deployment's outcome is derived from
 _HISTORY = ("deployment_id", "service", "environment", "version", "status", "change_type")
 
@@ -138,6 +139,29 @@ def deployment_outcomes(
     )
 
 
+@dg.asset(
+    key=BENCHMARK_TIERS,
+    group_name="delivery",
+    description=mart_spec("benchmark_tiers").asset_description,
+    kinds={"duckdb"},
+    metadata=mart_metadata("benchmark_tiers"),
+    pool=MARTS_POOL,
+)
+def benchmark_tiers(warehouse: dg.ResourceParam[Warehouse]) -> dg.MaterializeResult:
+    """Replaces marts.benchmark_tiers with the thresholds of every benchmark in
+    benchmarks.json (unpartitioned: the same for every week)."""
+    with warehouse.connection() as conn:
+        document = load_benchmarks(conn)
+        (rows,) = conn.execute("SELECT count(*) FROM marts.benchmark_tiers").fetchone()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": int(rows),
+            "benchmarks": dg.MetadataValue.json(sorted(document)),
+            **mart_metadata("benchmark_tiers"),
+        }
+    )
+
+
 def week_range(context: dg.AssetExecutionContext) -> WeekRange:
     """The weeks of the partition (or partition range) being materialised."""
     window = context.partition_time_window
@@ -172,8 +196,6 @@ def build_weekly_mart(
     ) -> dg.MaterializeResult:
         weeks = week_range(context)
         with warehouse.connection() as conn:
-            if table == "delivery_summary":
-                load_benchmarks(conn)
             written = rebuild_mart(conn, table, weeks, settings)
         return dg.MaterializeResult(
             metadata={
@@ -195,8 +217,9 @@ def build_delivery_assets(
     return [
         incident_attribution,
         deployment_outcomes,
+        benchmark_tiers,
         build_weekly_mart("delivery_weekly", partitions, [OUTCOMES]),
-        build_weekly_mart("delivery_summary", partitions, [OUTCOMES]),
+        build_weekly_mart("delivery_summary", partitions, [OUTCOMES, BENCHMARK_TIERS]),
         build_weekly_mart("release_windows", partitions, [OUTCOMES]),
         build_weekly_mart("batch_risk", partitions, [OUTCOMES]),
         build_weekly_mart("cadence", partitions, [dg.AssetDep(weekly, partition_mapping=trailing)]),

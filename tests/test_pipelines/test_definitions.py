@@ -1,6 +1,7 @@
 """The Dagster definitions: the graph loads and materialises against a temporary warehouse."""
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.delivery.marts import BENCHMARKS_FILE
 from assets.warehouse import connect
 from pipelines.definitions import build_definitions
 from pipelines.runner import run_pipeline
@@ -20,6 +22,7 @@ EXPECTED_ASSETS = {
     "staging/calendar",
     "staging/incident_attribution",
     "staging/deployment_outcomes",
+    "marts/benchmark_tiers",
     "marts/freeze_violations",
     "marts/release_plan",
     "marts/delivery_weekly",
@@ -123,6 +126,16 @@ def test_whole_graph_materialises(inbox_settings):
         ).fetchone()
         (queued,) = conn.execute("SELECT count(*) FROM raw.pending_weeks").fetchone()
         kinds = dict(conn.execute("SELECT service, drift_kind FROM marts.drift").fetchall())
+        tiers = conn.execute("SELECT benchmark, metric FROM marts.benchmark_tiers").fetchall()
+        (untiered,) = conn.execute(
+            "SELECT count(*) FROM marts.delivery_summary WHERE overall_tier IS NULL"
+        ).fetchone()
+    benchmarks = json.loads(BENCHMARKS_FILE.read_text(encoding="utf-8"))
+    # the weekly run's marts/benchmark_tiers step loaded every tier before the summary used them
+    assert len(tiers) == sum(
+        len(spec["tiers"]) for b in benchmarks.values() for spec in b["metrics"].values()
+    )
+    assert untiered == 0
     assert weeks == 3
     assert queued == 0  # the weekly run consumed the queue
     assert kinds == {"api": "config", "web": "behind"}

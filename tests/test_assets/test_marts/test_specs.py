@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 import yaml
 
@@ -89,3 +90,19 @@ def test_a_broken_spec_is_refused_with_its_fault(spoil, message: str) -> None:
     spoil(document)
     with pytest.raises(SpecError, match=re.escape(message)):
         parse_spec("cadence", document, "cadence.yaml")
+
+
+def test_each_mart_asset_takes_its_description_and_columns_from_its_spec(make_settings, tmp_path):
+    from pipelines.definitions import build_definitions
+
+    settings = make_settings(warehouse=str(tmp_path / "warehouse.duckdb"))
+    graph = build_definitions(settings).resolve_asset_graph()
+    for spec in mart_specs():
+        node = graph.get(dg.AssetKey(["marts", spec.table]))
+        assert node.description == spec.asset_description
+        assert node.metadata["dagster/table_name"] == spec.qualified_name
+        columns = node.metadata["dagster/column_schema"].columns
+        assert [(c.name, c.type, not c.constraints.nullable) for c in columns] == [
+            (c.name, c.type, c.not_null) for c in spec.columns
+        ]
+        assert [c.description for c in columns] == [c.doc for c in spec.columns]

@@ -22,7 +22,13 @@ from assets.delivery.assets import (
 )
 from assets.drift.assets import DRIFT_SPECS, drift_marts
 from assets.ingest.assets import staging_assets
-from assets.reporting.assets import ARCHIVE, BI_PUBLISH, WEEKLY_REPORT, build_reporting_assets
+from assets.reporting.assets import (
+    ARCHIVE,
+    BI_PUBLISH,
+    PENDING_WEEKS,
+    WEEKLY_REPORT,
+    build_reporting_assets,
+)
 from pipelines.automation import build_inbox_sensor, build_weekly_report_schedule
 from pipelines.config import Settings, load_settings
 from pipelines.partitions import first_data_week, weekly_partitions
@@ -58,12 +64,12 @@ def build_definitions(settings: Settings, first_week: dt.date | None = None) -> 
         dg.define_asset_job(
             WEEKLY_JOB,
             selection=dg.AssetSelection.assets(
-                BENCHMARK_TIERS, *weekly_marts, WEEKLY_REPORT, ARCHIVE, BI_PUBLISH
+                BENCHMARK_TIERS, *weekly_marts, WEEKLY_REPORT, PENDING_WEEKS, ARCHIVE, BI_PUBLISH
             ),
             partitions_def=weeks,
             description="Rebuild the benchmark tiers, the weekly marts and reports of a week or "
-            "a range of weeks, the archive page, and the BI copy of the marts "
-            "(publish.postgres).",
+            "a range of weeks (taking those weeks off raw.pending_weeks), the archive page, and "
+            "the BI copy of the marts (publish.postgres).",
         ),
     )
     return dg.Definitions(

@@ -34,6 +34,7 @@ EXPECTED_ASSETS = {
     "marts/drift",
     "marts/promotion_lag",
     "reports/weekly_report",
+    "raw/pending_weeks",
     "reports/archive",
     "reports/bi_publish",
 }

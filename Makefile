@@ -9,7 +9,7 @@ export UV_COMPILE_BYTECODE := 1
 VENV_STAMP := .venv/.synced
 RH := .venv/bin/release-health
 
-.PHONY: demo test lint format dev bench bench-large bench-team install chromium postgresql clean screenshots
+.PHONY: demo test lint format docs dev bench bench-large bench-team install chromium postgresql clean screenshots
 
 demo: $(VENV_STAMP)
 	$(RH) demo
@@ -24,6 +24,10 @@ lint: $(VENV_STAMP)
 format: $(VENV_STAMP)
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
+
+# the README's mart tables (section "Warehouse tables"), written from assets/marts/*.yaml
+docs: $(VENV_STAMP)
+	.venv/bin/python -m assets.marts.readme
 
 # the UI on the instance `release-health run` records in (DAGSTER_HOME, else dagster/ beside the
 # warehouse); its own process group, so a SIGTERM to the group stops the UI and its children

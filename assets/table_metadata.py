@@ -1,18 +1,21 @@
-"""Column-schema metadata for the tables the assets write (``dagster/column_schema``).
+"""Table metadata for the assets that write tables (``dagster/column_schema``, ...).
 
-The columns and their types come from the warehouse itself, so the metadata can never list a
-column the table does not have; a column's description comes from its ``-- comment`` in
-``assets/sql/schema.sql``, the one place the tables are declared.
+A mart's metadata comes from its spec (``assets/marts/``), which the warehouse creates the
+table from. For the other tables the columns and their types come from the warehouse itself,
+so the metadata can never list a column the table does not have; a column's description comes
+from its ``-- comment`` in ``assets/sql/schema.sql``, where those tables are declared.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import dagster as dg
 import duckdb
 
+from assets.marts import MartSpec, mart_spec
 from assets.warehouse import SQL_DIR
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\.(\w+)\s*\(", re.IGNORECASE)
@@ -62,3 +65,25 @@ def column_schema_metadata(
 ) -> dict[str, dg.TableSchema]:
     """``{"dagster/column_schema": ...}`` for a materialisation's metadata."""
     return {"dagster/column_schema": table_schema(conn, schema, table)}
+
+
+def spec_schema(spec: MartSpec) -> dg.TableSchema:
+    """A mart's columns as its spec declares them: name, SQL type, doc and nullability."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=column.name,
+                type=column.type,
+                description=column.doc,
+                constraints=dg.TableColumnConstraints(nullable=not column.not_null),
+            )
+            for column in spec.columns
+        ]
+    )
+
+
+def mart_metadata(table: str) -> dict[str, Any]:
+    """``dagster/table_name`` and ``dagster/column_schema`` of ``marts.<table>``, from its
+    spec: for the asset's definition and for each materialisation."""
+    spec = mart_spec(table)
+    return {"dagster/table_name": spec.qualified_name, "dagster/column_schema": spec_schema(spec)}

@@ -37,6 +37,7 @@ from typing import Any, Protocol, TypeVar
 import duckdb
 import pandas as pd
 
+from assets.marts import mart_specs
 from assets.settings import LAKE_SCHEME, Settings
 
 T = TypeVar("T")
@@ -152,9 +153,17 @@ def run_script(
             conn.execute(statement, bound(statement, params))
 
 
+def create_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and tables that do not exist yet: ``schema.sql``, then every mart
+    from its spec (``assets/marts/``), each a plain ``CREATE TABLE IF NOT EXISTS``."""
+    run_script(conn, SQL_DIR / "schema.sql")
+    for spec in mart_specs():
+        conn.execute(spec.create_statement())
+
+
 def prepare(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Create the schemas, tables and helper macros on a fresh connection."""
-    run_script(conn, SQL_DIR / "schema.sql")
+    create_tables(conn)
     _create_macros(conn)
     return conn
 
@@ -474,7 +483,7 @@ def _new_lake_instance(
         _attach_lake(instance, location, data_path, read_only, snapshot)
         if not read_only and snapshot is None:
             # two processes preparing a new lake at once may collide on creating its tables
-            in_transaction(instance, lambda: run_script(instance, SQL_DIR / "schema.sql"))
+            in_transaction(instance, lambda: create_tables(instance))
     except BaseException:
         instance.close()
         raise

@@ -6,7 +6,7 @@
   bytes, so a rewrite of the same size in the same second is still a change, and a touch is
   not) start the ingest job; once ingest has
   queued weeks whose facts changed (``raw.pending_weeks``), it starts the weekly job for that
-  range of weeks. The weekly report asset empties the queue for the weeks it published.
+  range of weeks. That run's ``raw/pending_weeks`` asset takes its weeks off the queue.
 """
 
 from __future__ import annotations

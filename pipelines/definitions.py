@@ -14,10 +14,21 @@ import warnings
 import dagster as dg
 
 from assets.calendar.assets import build_calendar_assets
-from assets.delivery.assets import OUTCOMES, build_delivery_assets
+from assets.delivery.assets import (
+    ATTRIBUTION,
+    BENCHMARK_TIERS,
+    OUTCOMES,
+    build_delivery_assets,
+)
 from assets.drift.assets import DRIFT_SPECS, drift_marts
 from assets.ingest.assets import staging_assets
-from assets.reporting.assets import ARCHIVE, BI_PUBLISH, WEEKLY_REPORT, build_reporting_assets
+from assets.reporting.assets import (
+    ARCHIVE,
+    BI_PUBLISH,
+    PENDING_WEEKS,
+    WEEKLY_REPORT,
+    build_reporting_assets,
+)
 from pipelines.automation import build_inbox_sensor, build_weekly_report_schedule
 from pipelines.config import Settings, load_settings
 from pipelines.partitions import first_data_week, weekly_partitions
@@ -38,20 +49,27 @@ def build_definitions(settings: Settings, first_week: dt.date | None = None) -> 
     delivery = build_delivery_assets(weeks, settings.metrics.trailing_weeks)
     calendar = build_calendar_assets(weeks)
     weekly_marts = [a.key for a in [*delivery, *calendar] if a.partitions_def is not None]
-    reporting = build_reporting_assets(weeks, [*weekly_marts, *(s.key for s in DRIFT_SPECS)])
-    refresh = dg.AssetSelection.groups("ingest", "drift") | dg.AssetSelection.assets(OUTCOMES)
+    marts = [*weekly_marts, BENCHMARK_TIERS, *(s.key for s in DRIFT_SPECS)]
+    reporting = build_reporting_assets(weeks, marts)
+    refresh = dg.AssetSelection.groups("ingest", "drift") | dg.AssetSelection.assets(
+        ATTRIBUTION, OUTCOMES
+    )
     ingest_job, weekly_job = (
         dg.define_asset_job(
             INGEST_JOB,
             selection=refresh,
-            description="Load new inbox files, classify deployments, rebuild the drift marts.",
+            description="Load new inbox files, attribute incidents, classify deployments, "
+            "rebuild the drift marts.",
         ),
         dg.define_asset_job(
             WEEKLY_JOB,
-            selection=dg.AssetSelection.assets(*weekly_marts, WEEKLY_REPORT, ARCHIVE, BI_PUBLISH),
+            selection=dg.AssetSelection.assets(
+                BENCHMARK_TIERS, *weekly_marts, WEEKLY_REPORT, PENDING_WEEKS, ARCHIVE, BI_PUBLISH
+            ),
             partitions_def=weeks,
-            description="Rebuild the weekly marts and reports of a week or a range of weeks, "
-            "the archive page, and the BI copy of the marts (publish.postgres).",
+            description="Rebuild the benchmark tiers, the weekly marts and reports of a week or "
+            "a range of weeks (taking those weeks off raw.pending_weeks), the archive page, and "
+            "the BI copy of the marts (publish.postgres).",
         ),
     )
     return dg.Definitions(

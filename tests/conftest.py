@@ -89,6 +89,30 @@ def build_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     build_drift_marts(conn, settings)
 
 
+def mart_columns(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, bool]]]:
+    """Every mart of the warehouse ``conn`` uses: its columns in order, each as (name, type,
+    NOT NULL), read from ``information_schema``."""
+    rows = conn.execute(
+        "SELECT table_name, column_name, data_type, is_nullable = 'NO'"
+        " FROM information_schema.columns"
+        " WHERE table_catalog = current_database() AND table_schema = 'marts'"
+        " ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    tables: dict[str, list[tuple[str, str, bool]]] = {}
+    for table, name, data_type, not_null in rows:
+        tables.setdefault(table, []).append((name, data_type, not_null))
+    return tables
+
+
+def spec_columns() -> dict[str, list[tuple[str, str, bool]]]:
+    """The same, as the mart specs declare them."""
+    from assets.marts import mart_specs
+
+    return {
+        spec.table: [(c.name, c.type, c.not_null) for c in spec.columns] for spec in mart_specs()
+    }
+
+
 @pytest.fixture
 def warehouse_from_inbox() -> Iterator[Callable[[Settings], duckdb.DuckDBPyConnection]]:
     """Load ``settings.inbox_path`` into ``settings.warehouse_path`` and build every mart."""

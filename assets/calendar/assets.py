@@ -2,20 +2,14 @@
 
 import dagster as dg
 
-from assets.calendar.marts import rebuild_calendar_mart
+from assets.calendar.marts import CALENDAR_MARTS, rebuild_calendar_mart
 from assets.delivery.assets import OUTCOMES, week_range
+from assets.marts import mart_spec
 from assets.settings import Settings
+from assets.table_metadata import mart_metadata
 from assets.warehouse import MARTS_POOL, Warehouse
 
 CALENDAR_EVENTS = dg.AssetKey(["staging", "calendar"])
-_DESCRIPTIONS = {
-    "freeze_violations": "Production deployments (not cancelled) that started inside a change "
-    "freeze from the release calendar, one row per deployment and freeze; hotfixes are kept "
-    "with is_hotfix so they are counted apart.",
-    "release_plan": "Planned releases from the release calendar against what shipped, per "
-    "release and service: on_time, slipped or pending, plus the unplanned production "
-    "deployments of services planned that week.",
-}
 
 
 def build_calendar_mart(table: str, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -24,7 +18,8 @@ def build_calendar_mart(table: str, partitions: dg.PartitionsDefinition) -> dg.A
     @dg.asset(
         key=dg.AssetKey(["marts", table]),
         group_name="calendar",
-        description=_DESCRIPTIONS[table],
+        description=mart_spec(table).asset_description,
+        metadata=mart_metadata(table),
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=[CALENDAR_EVENTS, OUTCOMES],
@@ -40,7 +35,11 @@ def build_calendar_mart(table: str, partitions: dg.PartitionsDefinition) -> dg.A
         with warehouse.connection() as conn:
             written = rebuild_calendar_mart(conn, table, weeks, settings)
         return dg.MaterializeResult(
-            metadata={"weeks": f"{weeks.first} .. {weeks.last}", "rows_written": written}
+            metadata={
+                "weeks": f"{weeks.first} .. {weeks.last}",
+                "rows_written": written,
+                **mart_metadata(table),
+            }
         )
 
     return calendar_mart
@@ -48,6 +47,4 @@ def build_calendar_mart(table: str, partitions: dg.PartitionsDefinition) -> dg.A
 
 def build_calendar_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
     """The calendar domain's marts for a weekly partitions definition."""
-    return [
-        build_calendar_mart(table, partitions) for table in ("freeze_violations", "release_plan")
-    ]
+    return [build_calendar_mart(table, partitions) for table in CALENDAR_MARTS]

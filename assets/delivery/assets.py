@@ -1,9 +1,14 @@
-"""Dagster assets of the delivery domain: change-failure outcomes and the weekly marts.
+"""Dagster assets of the delivery domain: deployment outcomes and the weekly marts.
 
-The weekly marts share one weekly partitions definition (Monday start, reporting time zone)
-and a single-run backfill policy, so a backfill over years is one run that rebuilds the
-range set-based in DuckDB, and a normal run rebuilds only the weeks it is given.
+Two assets classify what happened, each writing the columns of one staging table: incident
+attribution (``staging.incidents.attributed_deployment_id``), then deployment outcomes
+(``staging.deployments``' rollback and change-failure columns). The weekly marts share one
+weekly partitions definition (Monday start, reporting time zone) and a single-run backfill
+policy, so a backfill over years is one run that rebuilds the range set-based in DuckDB, and a
+normal run rebuilds only the weeks it is given.
 """
+
+from collections.abc import Iterator
 
 import dagster as dg
 
@@ -13,51 +18,101 @@ from assets.delivery.marts import (
     load_benchmarks,
     rebuild_mart,
 )
+from assets.marts import mart_spec
 from assets.settings import Settings
-from assets.table_metadata import column_schema_metadata
+from assets.table_metadata import mart_metadata
 from assets.warehouse import MARTS_POOL, Warehouse
 from assets.weeks import WeekRange, partition_weeks
 
+DEPLOYMENTS = dg.AssetKey(["staging", "deployments"])
+INCIDENTS = dg.AssetKey(["staging", "incidents"])
+ATTRIBUTION = dg.AssetKey(["staging", "incident_attribution"])
 OUTCOMES = dg.AssetKey(["staging", "deployment_outcomes"])
-_MART_DESCRIPTIONS = {
-    "delivery_weekly": "Per production service and week: deployments, successes, failures, "
-    "change failures and rate, deploy days, median lead time, recovery and duration, changes "
-    "shipped, off-hours and weekend deployments. Quiet weeks between a service's first and last "
-    "week are rows of zeros.",
-    "delivery_summary": "Per week, for the organisation and each team: the four keys for the "
-    "week and over the trailing window, with their tiers under the configured benchmark.",
-    "release_windows": "Production deployments and change failures by local weekday and hour "
-    "over the trailing window ending with each week.",
-    "batch_risk": "Change failure rate by batch size (change_count bucket) over the trailing "
-    "window ending with each week.",
-    "cadence": "Weekly successful production deployments per team, rolling 4-week mean and OLS "
-    "trend over the trailing window, labelled accelerating, steady or slowing.",
-}
+BENCHMARK_TIERS = dg.AssetKey(["marts", "benchmark_tiers"])
+#: the staging.deployments columns a deployment's outcome is derived from
+_HISTORY = ("deployment_id", "service", "environment", "version", "status", "change_type")
 
 
-def week_range(context: dg.AssetExecutionContext) -> WeekRange:
-    """The weeks of the partition (or partition range) being materialised."""
-    window = context.partition_time_window
-    return partition_weeks(window.start, window.end)
+def _column_deps(key: dg.AssetKey, columns: tuple[str, ...]) -> list[dg.TableColumnDep]:
+    return [dg.TableColumnDep(asset_key=key, column_name=column) for column in columns]
 
 
-@dg.asset(
-    key=OUTCOMES,
+def _writes(table: str, columns: dict[str, str], lineage: dict[str, list]) -> dict:
+    """Metadata of an asset that writes ``columns`` (name -> SQL type) of ``table`` in place:
+    the table, those columns, and what each is derived from."""
+    return {
+        "dagster/table_name": table,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, data_type) for name, data_type in columns.items()]
+        ),
+        "dagster/column_lineage": dg.TableColumnLineage(deps_by_column=lineage),
+    }
+
+
+_ATTRIBUTION_WRITES = _writes(
+    "staging.incidents",
+    {"attributed_deployment_id": "VARCHAR"},
+    {
+        "attributed_deployment_id": [
+            *_column_deps(INCIDENTS, ("deployment_id", "service", "environment", "opened_at")),
+            *_column_deps(DEPLOYMENTS, (*_HISTORY, "started_at", "finished_at")),
+        ]
+    },
+)
+_FAILURE_DEPS = [
+    *_column_deps(DEPLOYMENTS, (*_HISTORY, "started_at")),
+    *_column_deps(INCIDENTS, ("deployment_id", "environment")),
+    *_column_deps(ATTRIBUTION, ("attributed_deployment_id",)),
+]
+_OUTCOME_WRITES = _writes(
+    "staging.deployments",
+    {"is_rollback": "BOOLEAN", "is_change_failure": "BOOLEAN", "failure_reason": "VARCHAR"},
+    {
+        "is_rollback": _column_deps(DEPLOYMENTS, (*_HISTORY, "started_at")),
+        "is_change_failure": _FAILURE_DEPS,
+        "failure_reason": _FAILURE_DEPS,
+    },
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ATTRIBUTION,
+            group_name="delivery",
+            deps=[DEPLOYMENTS, INCIDENTS],
+            kinds={"duckdb"},
+            metadata=_ATTRIBUTION_WRITES,
+            description="Writes staging.incidents.attributed_deployment_id (README: Metrics):"
+            " each production incident's own deployment_id when that deployment is known, else"
+            " the latest successful, non-rollback production deployment of the same service"
+            " that finished within incidents.attribution_window_hours before it opened.",
+        ),
+        dg.AssetSpec(
+            OUTCOMES,
+            group_name="delivery",
+            deps=[DEPLOYMENTS, INCIDENTS, ATTRIBUTION],
+            kinds={"duckdb"},
+            metadata=_OUTCOME_WRITES,
+            description="Writes the outcome columns of staging.deployments (README: Metrics):"
+            " is_rollback, from version history, and is_change_failure with its failure_reason"
+            " (failed, rolled_back, rolled_back_by_later_deploy, incident_linked,"
+            " incident_attributed, as staging/incident_attribution attributed the incidents)."
+            " Weeks whose outcome changed are queued for the weekly marts (raw.pending_weeks).",
+        ),
+    ],
     group_name="delivery",
-    deps=[dg.AssetKey(["staging", "deployments"]), dg.AssetKey(["staging", "incidents"])],
-    kinds={"duckdb"},
     pool=MARTS_POOL,
 )
-def deployment_outcomes(
+def classify_outcomes(
     warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]
-) -> dg.MaterializeResult:
-    """Classifies every deployment (README: Metrics): rollbacks detected from version history,
-    change failures with their reason (failed, rolled_back, rolled_back_by_later_deploy,
-    incident_linked, incident_attributed) written to staging.deployments, and each production
-    incident's attributed_deployment_id written to staging.incidents. Weeks whose outcome
-    changed are queued for the weekly marts."""
+) -> Iterator[dg.MaterializeResult]:
+    """One pass over version history serves both writes (rollbacks decide which deployments
+    an incident may be attributed to, and attributions decide change failures), so the two
+    assets are materialised together, each naming the table and columns it writes. Only what
+    the queued weeks can change is classified again; nothing queued means nothing new
+    arrived."""
     with warehouse.connection() as conn:
-        # only what the queued weeks can change; nothing queued means nothing new arrived
         since = changed_since(conn, settings)
         reasons = classify_change_failures(conn, settings, since) if since else {}
         (attributed, unattributed) = conn.execute(
@@ -65,14 +120,51 @@ def deployment_outcomes(
             " FROM staging.incidents WHERE environment = $production",
             {"production": settings.environments.production},
         ).fetchone()
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=ATTRIBUTION,
+        metadata={
+            "incidents_attributed": int(attributed),
+            "incidents_unattributed": int(unattributed),
+            **_ATTRIBUTION_WRITES,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=OUTCOMES,
         metadata={
             "change_failures": sum(reasons.values()),
             "failure_reasons": dg.MetadataValue.json(reasons),
-            "incidents_attributed": int(attributed),
-            "incidents_unattributed": int(unattributed),
+            **_OUTCOME_WRITES,
+        },
+    )
+
+
+@dg.asset(
+    key=BENCHMARK_TIERS,
+    group_name="delivery",
+    description=mart_spec("benchmark_tiers").asset_description,
+    kinds={"duckdb"},
+    metadata=mart_metadata("benchmark_tiers"),
+    pool=MARTS_POOL,
+)
+def benchmark_tiers(warehouse: dg.ResourceParam[Warehouse]) -> dg.MaterializeResult:
+    """Replaces marts.benchmark_tiers with the thresholds of every benchmark in
+    benchmarks.json (unpartitioned: the same for every week)."""
+    with warehouse.connection() as conn:
+        document = load_benchmarks(conn)
+        (rows,) = conn.execute("SELECT count(*) FROM marts.benchmark_tiers").fetchone()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": int(rows),
+            "benchmarks": dg.MetadataValue.json(sorted(document)),
+            **mart_metadata("benchmark_tiers"),
         }
     )
+
+
+def week_range(context: dg.AssetExecutionContext) -> WeekRange:
+    """The weeks of the partition (or partition range) being materialised."""
+    window = context.partition_time_window
+    return partition_weeks(window.start, window.end)
 
 
 def build_weekly_mart(
@@ -85,7 +177,8 @@ def build_weekly_mart(
     @dg.asset(
         key=dg.AssetKey(["marts", table]),
         group_name="delivery",
-        description=_MART_DESCRIPTIONS[table],
+        description=mart_spec(table).asset_description,
+        metadata=mart_metadata(table),
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=deps,
@@ -100,15 +193,12 @@ def build_weekly_mart(
     ) -> dg.MaterializeResult:
         weeks = week_range(context)
         with warehouse.connection() as conn:
-            if table == "delivery_summary":
-                load_benchmarks(conn)
             written = rebuild_mart(conn, table, weeks, settings)
-            columns = column_schema_metadata(conn, "marts", table)
         return dg.MaterializeResult(
             metadata={
                 "weeks": f"{weeks.first} .. {weeks.last}",
                 "rows_written": written,
-                **columns,
+                **mart_metadata(table),
             }
         )
 
@@ -122,9 +212,10 @@ def build_delivery_assets(
     trailing = dg.TimeWindowPartitionMapping(start_offset=-(trailing_weeks - 1))
     weekly = dg.AssetKey(["marts", "delivery_weekly"])
     return [
-        deployment_outcomes,
+        classify_outcomes,
+        benchmark_tiers,
         build_weekly_mart("delivery_weekly", partitions, [OUTCOMES]),
-        build_weekly_mart("delivery_summary", partitions, [OUTCOMES]),
+        build_weekly_mart("delivery_summary", partitions, [OUTCOMES, BENCHMARK_TIERS]),
         build_weekly_mart("release_windows", partitions, [OUTCOMES]),
         build_weekly_mart("batch_risk", partitions, [OUTCOMES]),
         build_weekly_mart("cadence", partitions, [dg.AssetDep(weekly, partition_mapping=trailing)]),

@@ -2,38 +2,27 @@
 
 import dagster as dg
 
-from assets.drift.marts import build_drift_marts
+from assets.drift.marts import DRIFT_MARTS, build_drift_marts
+from assets.marts import mart_spec
 from assets.settings import Settings
-from assets.table_metadata import column_schema_metadata
+from assets.table_metadata import mart_metadata
 from assets.warehouse import MARTS_POOL, Warehouse
 
 _DEPS = [dg.AssetKey(["staging", "inventory"]), dg.AssetKey(["staging", "deployments"])]
 
 
-def _mart(table: str, description: str) -> dg.AssetSpec:
+def _mart(table: str) -> dg.AssetSpec:
     return dg.AssetSpec(
-        ["marts", table], group_name="drift", deps=_DEPS, kinds={"duckdb"}, description=description
+        ["marts", table],
+        group_name="drift",
+        deps=_DEPS,
+        kinds={"duckdb"},
+        description=mart_spec(table).asset_description,
+        metadata=mart_metadata(table),
     )
 
 
-DRIFT_SPECS = [
-    _mart(
-        "environment_matrix",
-        "Per snapshot day, service and environment of the chain: the version it runs (latest "
-        "inventory capture, or the last successful deployment where an environment has no "
-        "inventory), its digest and since when.",
-    ),
-    _mart(
-        "drift",
-        "Per snapshot day and service: production against the baseline — drift kind, versions "
-        "behind, pending changes, drift since and age, expected and why.",
-    ),
-    _mart(
-        "promotion_lag",
-        "Per service and version: first arrival in the baseline and in production, the lag, and "
-        "whether it was promoted, is in flight, was skipped or bypassed the baseline.",
-    ),
-]
+DRIFT_SPECS = [_mart(table) for table in DRIFT_MARTS]
 
 
 @dg.multi_asset(specs=DRIFT_SPECS, name="drift_marts", pool=MARTS_POOL)
@@ -47,13 +36,9 @@ def drift_marts(warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourcePar
                 " WHERE as_of = (SELECT max(as_of) FROM marts.drift) GROUP BY ALL ORDER BY ALL"
             ).fetchall()
         )
-        columns = {
-            spec.key: column_schema_metadata(conn, "marts", spec.key.path[-1])
-            for spec in DRIFT_SPECS
-        }
     for spec in DRIFT_SPECS:
         table = spec.key.path[-1]
-        metadata = {"dagster/row_count": counts[table], **columns[spec.key]}
+        metadata = {"dagster/row_count": counts[table], **mart_metadata(table)}
         if table == "drift":
             metadata["latest_kinds"] = dg.MetadataValue.json(kinds)
         yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)

@@ -27,7 +27,7 @@ _DESCRIPTIONS = {
     "native exports (GitHub, GitLab, Argo CD history): aliases applied, times in UTC, one row "
     "per deployment_id.",
     "incidents": "Incident log rows (README: Incident log) from the inbox's incidents/ folder; "
-    "attributed_deployment_id is filled by staging/deployment_outcomes.",
+    "attributed_deployment_id is filled by staging/incident_attribution.",
     "calendar": "Release-calendar events (staging.calendar_events) from the inbox's calendar/ "
     "folder, iCalendar or YAML: freezes, planned releases and maintenance, one row per "
     "occurrence of a recurring event.",

@@ -1,13 +1,14 @@
 """Dagster assets of the reporting domain: the weekly pages, the archive and the BI copy."""
 
 import datetime as dt
+import inspect
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from assets.delivery.assets import week_range
-from assets.delivery.marts import clear_pending_weeks
+from assets.delivery.marts import clear_pending_weeks, pending_weeks
 from assets.reporting.bi import publish_marts
 from assets.reporting.publishing import publish_archive_page, publish_week
 from assets.settings import Settings
@@ -15,6 +16,8 @@ from assets.warehouse import Warehouse
 from assets.weeks import iso_week
 
 WEEKLY_REPORT = dg.AssetKey(["reports", "weekly_report"])
+#: the work queue of a normal run, emptied of a run's weeks by the weekly report's step
+PENDING_WEEKS = dg.AssetKey(["raw", "pending_weeks"])
 ARCHIVE = dg.AssetKey(["reports", "archive"])
 BI_PUBLISH = dg.AssetKey(["reports", "bi_publish"])
 #: the metadata of a BI publish step when ``publish.postgres`` is not set
@@ -39,20 +42,10 @@ def refused_weeks(observations: Iterable[dg.DagsterEvent]) -> dict[dt.date, str]
 def build_reporting_assets(
     partitions: dg.PartitionsDefinition, upstream: list[dg.AssetKey]
 ) -> list[dg.AssetsDefinition]:
-    """The weekly report (partitioned like the marts), the archive page and the BI copy of
-    the marts (``upstream``)."""
+    """The weekly report (partitioned like the marts) and the queue it empties, the archive
+    page and the BI copy of the marts (``upstream``)."""
 
-    @dg.asset(
-        key=WEEKLY_REPORT,
-        group_name="reporting",
-        partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        deps=upstream,
-        kinds={"html", "plotly"},
-        # weeks refused below are not materialised: nothing was published for them
-        output_required=False,
-    )
-    def weekly_report(
+    def publish_weeks(
         context: dg.AssetExecutionContext,
         warehouse: dg.ResourceParam[Warehouse],
         settings: dg.ResourceParam[Settings],
@@ -84,14 +77,13 @@ def build_reporting_assets(
                     context.log.warning(check.message)
                 context.log.info(f"{iso_week(week)}: {outcome.published.path}")
                 pages[week] = str(outcome.published.path)
-            # the marts of these weeks are up to date now: off the queue of a normal run
-            clear_pending_weeks(conn, weeks)
             if len(pages) == len(weeks):
                 yield dg.MaterializeResult(
+                    asset_key=WEEKLY_REPORT,
                     metadata={
                         "pages": len(pages),
                         "latest": dg.MetadataValue.path(pages[weeks[-1]]),
-                    }
+                    },
                 )
                 return
             for week, page in pages.items():
@@ -103,6 +95,53 @@ def build_reporting_assets(
             if pages:
                 # the archive step is skipped when this step materialises only some weeks
                 publish_archive_page(conn, settings)
+
+    # one step for both: the queue is emptied after the pages were published, and also when
+    # some weeks were refused, when the report's own output is skipped (and with it any
+    # step that depends on it)
+    @dg.multi_asset(
+        name="weekly_report",
+        specs=[
+            dg.AssetSpec(
+                WEEKLY_REPORT,
+                group_name="reporting",
+                description=inspect.cleandoc(publish_weeks.__doc__ or ""),
+                deps=upstream,
+                kinds={"html", "plotly"},
+                # weeks refused are not materialised: nothing was published for them
+                skippable=True,
+            ),
+            dg.AssetSpec(
+                PENDING_WEEKS,
+                group_name="reporting",
+                description="raw.pending_weeks, the weeks whose facts changed since the weekly "
+                "marts last ran (queued by ingest, forget and staging/deployment_outcomes): the "
+                "run's weeks leave it once their marts and report were rebuilt, refused weeks "
+                "included.",
+                deps=[WEEKLY_REPORT],
+                kinds={"duckdb"},
+                metadata={"dagster/table_name": "raw.pending_weeks"},
+            ),
+        ],
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+    def weekly_report(
+        context: dg.AssetExecutionContext,
+        warehouse: dg.ResourceParam[Warehouse],
+        settings: dg.ResourceParam[Settings],
+    ) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization | dg.AssetObservation]:
+        """Publishes the weeks of the partition range, then takes them off the queue."""
+        yield from publish_weeks(context, warehouse, settings)
+        weeks = week_range(context).weeks
+        with warehouse.connection() as conn:
+            # the marts and pages of these weeks are up to date now
+            clear_pending_weeks(conn, weeks)
+            queued = len(pending_weeks(conn))
+        yield dg.MaterializeResult(
+            asset_key=PENDING_WEEKS,
+            metadata={"weeks_cleared": len(weeks), "weeks_still_queued": queued},
+        )
 
     @dg.asset(key=ARCHIVE, group_name="reporting", deps=[WEEKLY_REPORT], kinds={"html"})
     def archive(

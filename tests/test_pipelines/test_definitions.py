@@ -1,6 +1,7 @@
 """The Dagster definitions: the graph loads and materialises against a temporary warehouse."""
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.delivery.marts import BENCHMARKS_FILE
 from assets.warehouse import connect
 from pipelines.definitions import build_definitions
 from pipelines.runner import run_pipeline
@@ -18,7 +20,9 @@ EXPECTED_ASSETS = {
     "staging/incidents",
     "staging/inventory",
     "staging/calendar",
+    "staging/incident_attribution",
     "staging/deployment_outcomes",
+    "marts/benchmark_tiers",
     "marts/freeze_violations",
     "marts/release_plan",
     "marts/delivery_weekly",
@@ -30,6 +34,7 @@ EXPECTED_ASSETS = {
     "marts/drift",
     "marts/promotion_lag",
     "reports/weekly_report",
+    "raw/pending_weeks",
     "reports/archive",
     "reports/bi_publish",
 }
@@ -59,6 +64,44 @@ def test_graph_groups_descriptions_and_blocking_checks(inbox_settings):
     assert weekly.partitions_def.get_first_partition_key() == "1999-12-27"
 
 
+def test_incident_attribution_and_deployment_outcomes_each_write_one_staging_table(
+    inbox_settings,
+):
+    graph = build_definitions(inbox_settings).resolve_asset_graph()
+    attribution = graph.get(dg.AssetKey(["staging", "incident_attribution"]))
+    outcomes = graph.get(dg.AssetKey(["staging", "deployment_outcomes"]))
+    assert attribution.key in outcomes.parent_keys
+    assert dg.AssetKey(["marts", "delivery_weekly"]) in outcomes.child_keys
+    with connect(inbox_settings.warehouse_path) as conn:
+        rows = conn.execute(
+            "SELECT table_schema || '.' || table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'staging'"
+        ).fetchall()
+    columns = {(table, column) for table, column in rows}
+    tables = {
+        "staging/deployments": "staging.deployments",
+        "staging/incidents": "staging.incidents",
+    }
+    written = {}
+    for node in (attribution, outcomes):
+        table = node.metadata["dagster/table_name"]
+        tables[node.key.to_user_string()] = table
+        written[table] = {c.name for c in node.metadata["dagster/column_schema"].columns}
+    assert written == {
+        "staging.incidents": {"attributed_deployment_id"},
+        "staging.deployments": {"is_rollback", "is_change_failure", "failure_reason"},
+    }
+    for node in (attribution, outcomes):
+        lineage = node.metadata["dagster/column_lineage"].deps_by_column
+        assert set(lineage) == written[node.metadata["dagster/table_name"]]
+        for deps in lineage.values():
+            for dep in deps:
+                assert dep.asset_key in node.parent_keys
+                assert (tables[dep.asset_key.to_user_string()], dep.column_name) in columns
+    failure = outcomes.metadata["dagster/column_lineage"].deps_by_column["failure_reason"]
+    assert dg.TableColumnDep(attribution.key, "attributed_deployment_id") in failure
+
+
 def test_whole_graph_materialises(inbox_settings):
     defs = build_definitions(inbox_settings)
     instance = dg.DagsterInstance.ephemeral()
@@ -84,6 +127,16 @@ def test_whole_graph_materialises(inbox_settings):
         ).fetchone()
         (queued,) = conn.execute("SELECT count(*) FROM raw.pending_weeks").fetchone()
         kinds = dict(conn.execute("SELECT service, drift_kind FROM marts.drift").fetchall())
+        tiers = conn.execute("SELECT benchmark, metric FROM marts.benchmark_tiers").fetchall()
+        (untiered,) = conn.execute(
+            "SELECT count(*) FROM marts.delivery_summary WHERE overall_tier IS NULL"
+        ).fetchone()
+    benchmarks = json.loads(BENCHMARKS_FILE.read_text(encoding="utf-8"))
+    # the weekly run's marts/benchmark_tiers step loaded every tier before the summary used them
+    assert len(tiers) == sum(
+        len(spec["tiers"]) for b in benchmarks.values() for spec in b["metrics"].values()
+    )
+    assert untiered == 0
     assert weeks == 3
     assert queued == 0  # the weekly run consumed the queue
     assert kinds == {"api": "config", "web": "behind"}

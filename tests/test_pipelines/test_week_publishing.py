@@ -7,8 +7,16 @@ import datetime as dt
 
 import dagster as dg
 
-from assets.reporting.assets import NOT_PUBLISHED, PARTIAL_WEEK_TAG, WEEKLY_REPORT, refused_weeks
-from assets.weeks import current_week
+from assets.delivery.marts import pending_weeks, queue_weeks
+from assets.reporting.assets import (
+    NOT_PUBLISHED,
+    PARTIAL_WEEK_TAG,
+    PENDING_WEEKS,
+    WEEKLY_REPORT,
+    refused_weeks,
+)
+from assets.warehouse import open_warehouse
+from assets.weeks import WeekRange, current_week
 from pipelines.definitions import build_definitions
 from pipelines.runner import run_pipeline
 
@@ -94,3 +102,24 @@ def test_the_week_under_way_is_published_only_when_asked(inbox_settings):
     assert refused_weeks(asked.get_asset_observation_events()) == {}
     assert page.exists()
     assert this_week.isoformat() in instance.get_materialized_partitions(WEEKLY_REPORT)
+
+
+def test_refused_weeks_leave_the_queue_as_the_published_ones_do(inbox_settings):
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_pipeline(inbox_settings, today=dt.date(2024, 1, 24), instance=instance).success
+    with open_warehouse(inbox_settings) as conn:
+        queue_weeks(conn, WeekRange(W03, W05))
+    result = _weekly(build_definitions(inbox_settings), instance, W03, W05)
+    assert result.success
+    assert set(refused_weeks(result.get_asset_observation_events())) == {W04, W05}
+    with open_warehouse(inbox_settings) as conn:
+        assert pending_weeks(conn) == []
+    # the queue's asset is materialised for every week of the run, the report for W03 only
+    cleared = [
+        event.materialization
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == PENDING_WEEKS
+    ]
+    assert {m.partition for m in cleared} == {W03.isoformat(), W04.isoformat(), W05.isoformat()}
+    assert {m.metadata["weeks_cleared"].value for m in cleared} == {3}
+    assert W04.isoformat() not in instance.get_materialized_partitions(WEEKLY_REPORT)

@@ -115,8 +115,8 @@ stored AS NOT MATERIALIZED (
            failure_reason
     FROM staging.deployments
 ),
--- from $lower every deployment; before it the context and deployments whose incidents were
--- attributed again
+-- from $lower every deployment; before it the context, deployments whose incidents were
+-- attributed again, and deployments failed by an incident that is gone (its file forgotten)
 affected AS (
     SELECT * FROM stored WHERE $lower IS NULL OR started_at >= $lower
     UNION ALL
@@ -126,6 +126,9 @@ affected AS (
         UNION SELECT attributed_deployment_id FROM attribution
         UNION SELECT i.attributed_deployment_id
               FROM staging.incidents i JOIN attribution USING (incident_id)
+        UNION SELECT deployment_id FROM stored
+              WHERE failure_reason IN ('incident_linked', 'incident_attributed')
+                AND deployment_id NOT IN (SELECT deployment_id FROM linked)
     )
 ),
 classified AS (

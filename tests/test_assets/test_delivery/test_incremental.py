@@ -79,3 +79,46 @@ def test_marts_rebuilt_a_week_at_a_time_equal_one_statement(tmp_path, monkeypatc
                 ).fetchall()
         assert contents[1] == contents[marts.WINDOW_PAIRS_PER_STATEMENT]
         assert len(contents[1]["delivery_summary"]) >= 16
+
+
+def test_a_forgotten_incident_unlinks_its_deployment_as_a_full_classification_does(
+    tmp_path, write_input, make_settings
+):
+    """An incident that names an older deployment (before the one the incremental pass
+    starts from) is forgotten: the pass, from the incident's week, must clear that
+    deployment's incident_linked too."""
+    from assets.ingest.file_states import forget_file
+
+    deployments = write_input(
+        "deployments.csv",
+        "deployment_id,service,environment,version,status,started_at\n"
+        "d1,api,prod,1.0,succeeded,2024-01-02T10:00:00Z\n"
+        "d2,api,prod,1.1,succeeded,2024-02-06T10:00:00Z\n"
+        "d3,api,prod,1.2,succeeded,2024-03-05T10:00:00Z\n",
+    )
+    incidents = write_input(
+        "incidents.csv",
+        "incident_id,service,opened_at,resolved_at,deployment_id\n"
+        "i1,api,2024-03-06T10:00:00Z,2024-03-06T12:00:00Z,d1\n",
+        kind="incidents",
+    )
+    settings = make_settings(warehouse=str(tmp_path / "w.duckdb"))
+    with connect(settings.warehouse_path) as conn:
+        ingest_paths(conn, [deployments, incidents], settings)
+        classify_change_failures(conn, settings)
+        linked = outcomes(conn)
+        conn.execute("DELETE FROM raw.pending_weeks")  # the weekly marts would consume them
+        forget_file(conn, settings, str(incidents))
+        since = changed_since(conn, settings)
+        classify_change_failures(conn, settings, since)
+        incremental = outcomes(conn)
+        conn.execute(
+            "UPDATE staging.deployments SET is_change_failure = false, failure_reason = NULL"
+        )
+        classify_change_failures(conn, settings)
+        full = outcomes(conn)
+
+    assert linked[0][0] == ("d1", False, True, "incident_linked")
+    assert since.date() == dt.date(2024, 3, 4)
+    assert incremental == full
+    assert {row[3] for row in incremental[0]} == {None}

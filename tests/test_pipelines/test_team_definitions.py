@@ -59,7 +59,8 @@ def test_mart_steps_share_the_marts_pool(team_settings):
         for key in graph.get_all_asset_keys()
         if key.path[0] == "marts"
     }
-    assert len(pools) == 10  # eight delivery and drift marts, two calendar marts
+    # five weekly delivery marts, benchmark_tiers, three drift marts, two calendar marts
+    assert len(pools) == 11
     assert all(pool == {"marts"} for pool in pools.values()), pools
 
 

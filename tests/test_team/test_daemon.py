@@ -325,6 +325,7 @@ def test_the_daemon_runs_the_team_sensor_the_run_queue_and_the_marts_pool(
             for step, interval in step_intervals(instance, run_id).items()
             if step in pooled
         ]
-        # classification and the drift marts in the ingest run, seven marts in each weekly run
-        assert len(steps) == 2 + 7 * 4
+        # classification and the drift marts in the ingest run; in each weekly run seven marts
+        # and marts/benchmark_tiers
+        assert len(steps) == 2 + 8 * 4
         assert peak_overlap(steps) == 1

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import semver
-
 from assets.drift.versions import classify_version, compare_versions, versions_between
 
 
@@ -45,22 +43,12 @@ class State:
     config_hash: str | None = None
 
 
-def _precedence(value: semver.Version) -> tuple:
-    """A plain tuple ordered as SemVer 2.0 orders versions (fast to sort and bisect)."""
-    if value.prerelease is None:
-        return (value.major, value.minor, value.patch, 1, ())
-    parts = tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in value.prerelease.split(".")
-    )
-    return (value.major, value.minor, value.patch, 0, parts)
-
-
 @dataclass
 class ServiceHistory:
-    """Per version of one service: first successful deployment, and the baseline's batches."""
+    """Per version of one service: first successful deployment (any orderable moment: the
+    marts use epoch microseconds), and the baseline's batches."""
 
-    first_seen: dict[str, dt.datetime] = field(default_factory=dict)
+    first_seen: dict[str, dt.datetime | int] = field(default_factory=dict)
     baseline_changes: dict[str, int | None] = field(default_factory=dict)
     _between: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
     _semver_index: list[tuple[tuple, str]] | None = field(default=None, repr=False)
@@ -81,10 +69,10 @@ class ServiceHistory:
     def _indexed(self, older: str, newer: str) -> list[str]:
         ends = classify_version(older), classify_version(newer)
         index = self._index()
-        if index and all(e.semver_value is not None and e.flavour == self._flavour for e in ends):
+        if index and all(e.precedence is not None and e.flavour == self._flavour for e in ends):
             keys = self._keys
-            low = bisect.bisect_right(keys, _precedence(ends[0].semver_value))
-            high = bisect.bisect_right(keys, _precedence(ends[1].semver_value))
+            low = bisect.bisect_right(keys, ends[0].precedence)
+            high = bisect.bisect_right(keys, ends[1].precedence)
             return [text for _, text in index[low:high]]
         return versions_between(older, newer, self.baseline_changes, self.first_seen)
 
@@ -92,9 +80,9 @@ class ServiceHistory:
         if self._semver_index is None:
             infos = [classify_version(v) for v in self.baseline_changes]
             flavours = {info.flavour for info in infos}
-            if infos and len(flavours) == 1 and all(i.semver_value for i in infos):
+            if infos and len(flavours) == 1 and all(i.precedence for i in infos):
                 self._flavour = flavours.pop()
-                self._semver_index = sorted((_precedence(i.semver_value), i.text) for i in infos)
+                self._semver_index = sorted((i.precedence, i.text) for i in infos)
                 self._keys = [key for key, _ in self._semver_index]
             else:
                 self._flavour, self._semver_index = None, []

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from assets.drift.drift import ServiceHistory, State, Verdict, classify_drift, parse_map
 from assets.settings import Settings
-from assets.warehouse import bound, read_sql, run_script, run_sql, sql_file
+from assets.warehouse import bound, read_sql, run_script, sql_file
 
 DRIFT_MARTS = ("environment_matrix", "drift", "promotion_lag")
 
@@ -46,9 +46,18 @@ def _replace(conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any]
 def _histories(
     conn: duckdb.DuckDBPyConnection, params: dict[str, Any]
 ) -> dict[str, ServiceHistory]:
-    rows = run_sql(conn, sql_file(__file__, "version_history"), params).fetchall()
+    """Each service's version history; first_seen as epoch microseconds, which order the same
+    as the moments and come out of DuckDB without a time-zone conversion per row."""
+    select = read_sql(sql_file(__file__, "version_history"))
+    table = conn.execute(
+        f"SELECT service, version, epoch_us(first_seen) AS first_seen, in_baseline,"
+        f" change_count FROM ({select})",
+        bound(select, params),
+    ).fetch_arrow_table()
     histories: dict[str, ServiceHistory] = defaultdict(ServiceHistory)
-    for service, version, first_seen, in_baseline, change_count in rows:
+    for service, version, first_seen, in_baseline, change_count in zip(
+        *(table.column(name).to_pylist() for name in table.column_names), strict=True
+    ):
         history = histories[service]
         history.first_seen[version] = first_seen
         if in_baseline:

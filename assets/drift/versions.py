@@ -162,6 +162,8 @@ class VersionInfo:
     revision: int = 0
     #: semver or calver pre-release (``rc.1``), None for a release
     prerelease: str | None = None
+    #: semver: a plain tuple ordered as SemVer 2.0 orders versions (fast to compare and sort)
+    precedence: tuple | None = None
 
 
 @lru_cache(maxsize=_CLASSIFY_CACHE_SIZE)
@@ -193,7 +195,7 @@ def classify_version(text: str | None) -> VersionInfo:
 
 
 def compare_versions(
-    a: str, b: str, first_seen: Mapping[str, datetime] | None = None
+    a: str, b: str, first_seen: Mapping[str, datetime | int] | None = None
 ) -> int | None:
     """Order two versions: -1 if ``a`` is older than ``b``, 0 same, 1 newer, None unordered.
 
@@ -312,8 +314,26 @@ def _semver(given: str, components: list[str], rest: str) -> VersionInfo:
     except ValueError:
         return VersionInfo(given, VersionKind.OTHER)
     return VersionInfo(
-        given, VersionKind.SEMVER, flavour, semver_value=value, prerelease=prerelease
+        given,
+        VersionKind.SEMVER,
+        flavour,
+        semver_value=value,
+        prerelease=prerelease,
+        precedence=_precedence(value),
     )
+
+
+def _precedence(value: semver.Version) -> tuple:
+    """SemVer 2.0 precedence as a plain tuple: numeric identifiers before alphanumeric ones,
+    a shorter pre-release before a longer one it prefixes, every pre-release before the
+    release."""
+    if value.prerelease is None:
+        return (value.major, value.minor, value.patch, 1, ())
+    parts = tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in value.prerelease.split(".")
+    )
+    return (value.major, value.minor, value.patch, 0, parts)
 
 
 def _calver(given: str, pattern: str, components: list[str], rest: str) -> VersionInfo:
@@ -359,8 +379,8 @@ def _compare_values(a: VersionInfo, b: VersionInfo) -> int | None:
     """The value order of two versions, or None when they have no common value scale."""
     if a.flavour != b.flavour:
         return None
-    if a.semver_value is not None and b.semver_value is not None:
-        return a.semver_value.compare(b.semver_value)
+    if a.precedence is not None and b.precedence is not None:
+        return _sign(a.precedence, b.precedence)
     if a.calver_value is not None and b.calver_value is not None and a.pattern == b.pattern:
         by_number = _sign((a.calver_value, a.revision), (b.calver_value, b.revision))
         return by_number or _compare_prereleases(a.prerelease, b.prerelease)
@@ -376,5 +396,5 @@ def _compare_prereleases(a: str | None, b: str | None) -> int:
     return semver.Version(0, prerelease=a).compare(semver.Version(0, prerelease=b))
 
 
-def _sign(a: tuple[tuple[int, ...], int], b: tuple[tuple[int, ...], int]) -> int:
+def _sign(a: tuple, b: tuple) -> int:
     return (a > b) - (a < b)

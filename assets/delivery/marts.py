@@ -170,8 +170,14 @@ def rebuild_mart(
 def staged_weeks(conn: duckdb.DuckDBPyConnection, settings: Settings) -> WeekRange | None:
     """The weeks spanned by staged production deployments, as they are (None when none)."""
     first, last = conn.execute(
-        "SELECT min(rh_week(started_at, $tz)), max(rh_week(started_at, $tz))"
-        " FROM staging.deployments WHERE environment = $production",
+        # only the moments within a day of the first and last are converted: a local week
+        # runs backwards in time by a DST fall-back at most, never by a day
+        "WITH span AS (SELECT min(started_at) AS lo, max(started_at) AS hi"
+        "  FROM staging.deployments WHERE environment = $production)"
+        " SELECT min(rh_week(started_at, $tz)) FILTER (started_at < lo + INTERVAL 1 DAY),"
+        "  max(rh_week(started_at, $tz)) FILTER (started_at > hi - INTERVAL 1 DAY)"
+        " FROM staging.deployments, span WHERE environment = $production"
+        "  AND (started_at < lo + INTERVAL 1 DAY OR started_at > hi - INTERVAL 1 DAY)",
         {"tz": settings.timezone, "production": settings.environments.production},
     ).fetchone()
     return WeekRange(first, last) if first else None

@@ -11,9 +11,17 @@ WITH capture_days AS (
 deployment_sundays AS (
     SELECT CAST(g.day AS DATE) AS as_of
     FROM (
-        SELECT min(rh_week(started_at, $tz)) + 6 AS first_sunday,
-               max(rh_week(started_at, $tz)) + 6 AS last_sunday
-        FROM staging.deployments WHERE status = 'succeeded'
+        -- only moments within a day of the first and last are converted: a local week runs
+        -- backwards in time by a DST fall-back at most, never by a day
+        SELECT min(rh_week(d.started_at, $tz)) FILTER (d.started_at < m.lo + INTERVAL 1 DAY) + 6
+                   AS first_sunday,
+               max(rh_week(d.started_at, $tz)) FILTER (d.started_at > m.hi - INTERVAL 1 DAY) + 6
+                   AS last_sunday
+        FROM staging.deployments d,
+             (SELECT min(started_at) AS lo, max(started_at) AS hi
+              FROM staging.deployments WHERE status = 'succeeded') m
+        WHERE d.status = 'succeeded'
+          AND (d.started_at < m.lo + INTERVAL 1 DAY OR d.started_at > m.hi - INTERVAL 1 DAY)
     ) span,
     generate_series(CAST(span.first_sunday AS TIMESTAMP), CAST(span.last_sunday AS TIMESTAMP),
                     INTERVAL 7 DAY) AS g(day)

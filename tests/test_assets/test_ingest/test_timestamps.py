@@ -551,3 +551,42 @@ def test_run_after_far_dated_rows_finishes_with_the_good_rows_report(tmp_path: P
         ]
         assert sorted(started_at(conn)) == [f"g{i}" for i in range(5)]
         assert_counts(conn, path, read=9, accepted=5, rejected=4)
+
+
+# Chatham (a 45-minute offset), Lord Howe (a 30-minute DST shift), Troll (a 2-hour one)
+ZONES = ["UTC", "Europe/Paris", "America/Los_Angeles", "Pacific/Chatham",
+         "Australia/Lord_Howe", "Antarctica/Troll", "Pacific/Kiritimati"]  # fmt: skip
+
+
+@given(
+    zone=st.sampled_from(ZONES),
+    moments=st.lists(
+        st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2026, 1, 1), timezones=st.just(UTC)),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_staged_weeks_are_the_first_and_last_local_weeks_of_any_moments(
+    zone: str, moments: list[dt.datetime]
+) -> None:
+    """The span converts only the moments near the first and last; it must equal converting
+    every moment, across DST shifts and offsets that are not whole hours."""
+    from assets.settings import parse_settings
+
+    settings = parse_settings({"warehouse": ":memory:", "timezone": zone})
+    conn = duckdb.connect()
+    prepare(conn)
+    conn.executemany(
+        "INSERT INTO staging.deployments (deployment_id, service, team, environment, version,"
+        " status, started_at, change_type, row_hash, source, source_file, loaded_at)"
+        " VALUES ($id, 'api', 'core', 'prod', '1.0', 'succeeded', $at, 'regular', 1, 'csv',"
+        " 'x', now())",
+        [{"id": f"d{i}", "at": at} for i, at in enumerate(moments)],
+    )
+    first, last = conn.execute(
+        "SELECT min(rh_week(started_at, $tz)), max(rh_week(started_at, $tz))"
+        " FROM staging.deployments",
+        {"tz": zone},
+    ).fetchone()
+
+    assert staged_weeks(conn, settings) == WeekRange(first, last)

@@ -34,7 +34,9 @@ SELECT
     'svc-' || s AS service,
     CASE WHEN env_roll < 60 THEN 'prod' WHEN env_roll < 80 THEN 'staging'
          WHEN env_roll < 90 THEN 'test' ELSE 'dev' END AS environment,
-    '1.' || ((t0 - $first) // 604800) || '.' || (i % 7) AS version,
+    -- the minor version is the week of the whole history, so a later week's versions
+    -- continue the earlier weeks' instead of starting again (a rollback of every service)
+    '1.' || ((t0 - $origin) // 604800) || '.' || (i % 7) AS version,
     CASE WHEN status_roll < 90 THEN 'succeeded' WHEN status_roll < 96 THEN 'failed'
          WHEN status_roll < 98 THEN 'rolled_back' ELSE 'cancelled' END AS status,
     strftime(to_timestamp(t0), '%Y-%m-%dT%H:%M:%SZ') AS started_at,
@@ -76,11 +78,19 @@ def write_deployments(
 ) -> Path:
     """``rows`` deployments over ``weeks`` weeks starting ``first_week`` weeks into history."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    first = int(HISTORY_START.timestamp()) + first_week * SECONDS_PER_WEEK
+    origin = int(HISTORY_START.timestamp())
+    first = origin + first_week * SECONDS_PER_WEEK
     with duckdb.connect() as conn:
         conn.execute(
             f"COPY ({DEPLOYMENTS}) TO '{path}' (HEADER, DELIMITER ',')",
-            {"rows": rows, "services": services, "weeks": weeks, "first": first, "offset": offset},
+            {
+                "rows": rows,
+                "services": services,
+                "weeks": weeks,
+                "first": first,
+                "origin": origin,
+                "offset": offset,
+            },
         )
     return path
 

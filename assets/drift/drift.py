@@ -50,6 +50,8 @@ class ServiceHistory:
 
     first_seen: dict[str, dt.datetime | int] = field(default_factory=dict)
     baseline_changes: dict[str, int | None] = field(default_factory=dict)
+    #: each baseline version's first arrival in the baseline (as first_seen is given)
+    baseline_at: dict[str, dt.datetime | int] = field(default_factory=dict)
     _between: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
     _semver_index: list[tuple[tuple, str]] | None = field(default=None, repr=False)
     _flavour: str | None = field(default=None, repr=False)
@@ -98,6 +100,8 @@ class Verdict:
     differing: tuple[str, ...] = ()
     #: every differing config key matches ``drift.ignore_config_keys``
     only_ignored: bool = False
+    #: behind: the baseline's versions production waits for, oldest first
+    waiting: tuple[str, ...] = ()
 
 
 def differing_keys(a: Mapping[str, object] | None, b: Mapping[str, object] | None) -> list[str]:
@@ -187,6 +191,7 @@ def classify_drift(
         DriftKind.BEHIND,
         versions_behind=len(waiting),
         pending_changes=sum(known) if known else None,
+        waiting=tuple(waiting),
     )
 
 

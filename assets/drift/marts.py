@@ -51,17 +51,18 @@ def _histories(
     select = read_sql(sql_file(__file__, "version_history"))
     table = conn.execute(
         f"SELECT service, version, epoch_us(first_seen) AS first_seen, in_baseline,"
-        f" change_count FROM ({select})",
+        f" change_count, epoch_us(baseline_at) AS baseline_at FROM ({select})",
         bound(select, params),
     ).fetch_arrow_table()
     histories: dict[str, ServiceHistory] = defaultdict(ServiceHistory)
-    for service, version, first_seen, in_baseline, change_count in zip(
+    for service, version, first_seen, in_baseline, change_count, baseline_at in zip(
         *(table.column(name).to_pylist() for name in table.column_names), strict=True
     ):
         history = histories[service]
         history.first_seen[version] = first_seen
         if in_baseline:
             history.baseline_changes[version] = change_count
+            history.baseline_at[version] = baseline_at
     return histories
 
 
@@ -101,16 +102,21 @@ def classify_pairs(
         )
         columns["pair_key"].append(key)
         columns["drift_kind"].append(verdict.kind.value)
-        columns["versions_behind"].append(verdict.versions_behind)
-        columns["pending_changes"].append(verdict.pending_changes)
+        # the versions waited for, with their arrival in the baseline: as of each day only
+        # those that had arrived count (drift.sql), so a later hotfix does not change history
+        waiting = histories[service]
+        columns["waiting_at"].append([waiting.baseline_at[v] for v in verdict.waiting])
+        columns["waiting_changes"].append(
+            [waiting.baseline_changes.get(v) for v in verdict.waiting]
+        )
         columns["differing"].append(", ".join(verdict.differing) or None)
         columns["only_ignored"].append(verdict.only_ignored)
     return pa.table(
         {
             "pair_key": pa.array(columns["pair_key"], pa.string()),
             "drift_kind": pa.array(columns["drift_kind"], pa.string()),
-            "versions_behind": pa.array(columns["versions_behind"], pa.int32()),
-            "pending_changes": pa.array(columns["pending_changes"], pa.int64()),
+            "waiting_at": pa.array(columns["waiting_at"], pa.list_(pa.int64())),
+            "waiting_changes": pa.array(columns["waiting_changes"], pa.list_(pa.int64())),
             "differing": pa.array(columns["differing"], pa.string()),
             "only_ignored": pa.array(columns["only_ignored"], pa.bool_()),
         }

@@ -107,7 +107,10 @@ def report_definitions(settings: Settings, benchmarks: dict[str, Any]) -> list[D
             "Drift",
             f"Production ('{production}') compared with the baseline ('{baseline}') as of each "
             "inventory snapshot: in_sync, behind, ahead, missing_in_production, "
-            "missing_in_baseline, config, dependency, unordered or mutable_tag. Expected when "
+            "missing_in_baseline, config, dependency, unordered or mutable_tag. Versions behind: "
+            "the baseline's versions after production's, up to the baseline's own, that had "
+            "reached the baseline by that day; pending changes: the sum of their change "
+            "counts. Expected when "
             f"behind for less than {settings.drift.promotion_sla_hours:g} hours or different "
             f"only in ignored config keys ({', '.join(settings.drift.ignore_config_keys)}).",
         ),

@@ -1,9 +1,25 @@
 -- marts.drift from drift_pairs and their verdicts (temp table verdicts): the drift kind per
 -- as-of day and service, the start of its current unbroken run (drift_since), its age, and
 -- whether it is expected (behind within the promotion SLA, or only ignored config keys).
-WITH classified AS (
-    SELECT p.*, v.drift_kind, v.versions_behind, v.pending_changes, v.differing, v.only_ignored
+WITH judged AS (
+    SELECT p.*, v.drift_kind, v.differing, v.only_ignored,
+           -- behind: the baseline versions production waits for that had reached the
+           -- baseline by the end of the day, and the sum of their known change counts
+           list_transform(
+               list_zip(v.waiting_at, v.waiting_changes),
+               w -> CASE WHEN w[1] < epoch_us(p.day_end) THEN [w[2]] ELSE [] END
+           ) AS arrived
     FROM drift_pairs p JOIN verdicts v USING (pair_key)
+),
+classified AS (
+    SELECT
+        * EXCLUDE (arrived),
+        CASE WHEN drift_kind = 'behind' THEN len(list_filter(arrived, a -> len(a) > 0)) END
+            AS versions_behind,
+        CASE WHEN drift_kind = 'behind'
+            THEN list_sum(list_filter(flatten(arrived), c -> c IS NOT NULL)) END
+            AS pending_changes
+    FROM judged
 ),
 marked AS (
     SELECT

@@ -19,6 +19,7 @@ SELECT
     CAST(b.dependencies AS VARCHAR) AS baseline_dependencies,
     CAST(p.dependencies AS VARCHAR) AS target_dependencies,
     greatest(b.observed_at, p.observed_at) AS observed_at,
+    d.until AS day_end,
     -- the moment the pair is judged: the capture time for inventories, else the day's end
     CASE WHEN 'inventory' IN (b.source, p.source) THEN greatest(b.observed_at, p.observed_at)
          ELSE d.until END AS measured_at,

@@ -269,3 +269,33 @@ def test_indexed_versions_between_matches_the_general_rule():
     for older, newer in [("1.0.0", "2.0.0"), ("1.1.0-rc.1", "1.10.0"), ("2.0.0-alpha", "v2.0.1")]:
         assert history.versions_between(older, newer) == versions_between(older, newer, versions)
     assert history.versions_between("1.0.0", "1.2.0") == ["1.1.0-rc.1", "1.1.0", "1.2.0"]
+
+
+HOTFIX_DEPLOYMENTS = """\
+deployment_id,service,environment,version,status,started_at,finished_at,change_count
+h1,pay,staging,1.0.0,succeeded,2024-04-01T09:00:00Z,2024-04-01T09:10:00Z,3
+h2,pay,prod,1.0.0,succeeded,2024-04-02T09:00:00Z,2024-04-02T09:10:00Z,3
+h3,pay,staging,1.2.0,succeeded,2024-04-03T09:00:00Z,2024-04-03T09:10:00Z,5
+h4,pay,staging,1.1.0,succeeded,2024-04-10T09:00:00Z,2024-04-10T09:10:00Z,2
+"""
+
+
+def test_versions_behind_counts_only_versions_in_the_baseline_by_that_day(tmp_path):
+    """A hotfix on an older line (1.1.0, after 1.2.0) reaches the baseline in the second
+    week: the first Sunday's drift does not count it, as it did not exist then."""
+    settings = parse_settings({"warehouse": str(tmp_path / "w.duckdb")})
+    (tmp_path / "deployments.csv").write_text(HOTFIX_DEPLOYMENTS)
+    with connect(settings.warehouse_path) as conn:
+        ingest_file(conn, tmp_path / "deployments.csv", settings, kind="deployments")
+        build_drift_marts(conn, settings)
+        drift = rows(
+            conn,
+            "SELECT as_of, baseline_version, drift_kind, versions_behind, pending_changes"
+            " FROM marts.drift ORDER BY as_of",
+        )
+    assert [tuple(r.values()) for r in drift] == [
+        # 1.2.0 waits (5 changes); 1.1.0 is not in the baseline yet
+        (dt.date(2024, 4, 7), "1.2.0", "behind", 1, 5),
+        # the baseline now runs 1.1.0: only it waits (2 changes)
+        (dt.date(2024, 4, 14), "1.1.0", "behind", 1, 2),
+    ]

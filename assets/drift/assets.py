@@ -1,5 +1,7 @@
 """Dagster assets of the drift domain: environment matrix, drift and promotion lag."""
 
+import datetime as dt
+
 import dagster as dg
 
 from assets.drift.marts import DRIFT_MARTS, build_drift_marts
@@ -27,9 +29,11 @@ DRIFT_SPECS = [_mart(table) for table in DRIFT_MARTS]
 
 @dg.multi_asset(specs=DRIFT_SPECS, name="drift_marts", pool=MARTS_POOL)
 def drift_marts(warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourceParam[Settings]):
-    """Rebuilds the three drift marts from staging in one pass (they share their states)."""
+    """Brings the three drift marts up to date in one pass (they share their states): the
+    snapshot days from the first day whose facts changed."""
     with warehouse.connection() as conn:
         counts = build_drift_marts(conn, settings)
+        recomputed_from = counts.pop("recomputed_from")
         kinds = dict(
             conn.execute(
                 "SELECT drift_kind, count(*) FROM marts.drift"
@@ -41,4 +45,10 @@ def drift_marts(warehouse: dg.ResourceParam[Warehouse], settings: dg.ResourcePar
         metadata = {"dagster/row_count": counts[table], **mart_metadata(table)}
         if table == "drift":
             metadata["latest_kinds"] = dg.MetadataValue.json(kinds)
+        if table != "promotion_lag":  # recomputed whole
+            metadata["recomputed_from"] = (
+                dt.date.fromordinal(recomputed_from).isoformat()
+                if recomputed_from
+                else "nothing changed"
+            )
         yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)

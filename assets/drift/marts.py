@@ -8,6 +8,8 @@ across days are SQL again.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -30,17 +32,6 @@ def drift_params(settings: Settings) -> dict[str, Any]:
         "production": environments.production,
         "sla_hours": settings.drift.promotion_sla_hours,
     }
-
-
-def _replace(conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any]) -> int:
-    select = read_sql(sql_file(__file__, table))
-    conn.execute(f"DELETE FROM marts.{table}")
-    conn.execute(
-        f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})",
-        bound(select, params),
-    )
-    (rows,) = conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()
-    return int(rows)
 
 
 def _histories(
@@ -123,20 +114,117 @@ def classify_pairs(
     )
 
 
-def build_drift_marts(conn: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
-    """Rebuild the three drift marts from staging; return their row counts."""
+#: raised whenever the marts' logic changes, so the next build recomputes every day
+DRIFT_LOGIC = 2
+_EPOCH = dt.date(1970, 1, 1)
+#: how far before a changed fact's UTC day its effect may reach a local snapshot day (a day
+#: for time zones up to 14 hours from UTC, a day for the floor of times before 1970)
+_MARGIN_DAYS = 2
+
+
+def _built_from(conn: duckdb.DuckDBPyConnection, settings: Settings, params: dict) -> str:
+    """What, besides the facts, the marts depend on: the drift settings, which environments
+    have inventory (a first capture changes every earlier day's states) and the logic."""
+    inventoried = [
+        e
+        for (e,) in conn.execute(
+            "SELECT DISTINCT environment FROM staging.inventory"
+            " WHERE list_contains($chain, environment) ORDER BY 1",
+            {"chain": params["chain"]},
+        ).fetchall()
+    ]
+    return json.dumps(
+        {
+            **params,
+            "ignore_config_keys": list(settings.drift.ignore_config_keys),
+            "inventoried": inventoried,
+            "logic": DRIFT_LOGIC,
+        },
+        sort_keys=True,
+    )
+
+
+def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.date | None:
+    """The first snapshot day to recompute: ``date.min`` when the marts were built otherwise
+    (or never), None when no fact changed since the last build.
+
+    A day's states and verdicts depend only on facts up to its end (versions behind count
+    only versions in the baseline by then), so every earlier day stays as it is.
+    """
+    if conn.execute("SELECT settings FROM raw.drift_build").fetchall() != [(built_from,)]:
+        return dt.date.min
+    (first,) = conn.execute(
+        "SELECT min(day) FROM ("
+        " (SELECT day, digest FROM drift_inputs"
+        "  EXCEPT SELECT day, digest FROM raw.drift_input_days)"
+        " UNION ALL"
+        " (SELECT day, digest FROM raw.drift_input_days"
+        "  EXCEPT SELECT day, digest FROM drift_inputs))"
+    ).fetchone()
+    if first is None:
+        return None
+    try:
+        return _EPOCH + dt.timedelta(days=first - _MARGIN_DAYS)
+    except OverflowError:
+        return dt.date.min if first < 0 else dt.date.max
+
+
+def _replace(
+    conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any], *, by_day: bool = True
+) -> None:
+    """Replace the mart's rows from ``from_day`` on (every row unless ``by_day``)."""
+    select = read_sql(sql_file(__file__, table))
+    if by_day:
+        conn.execute(
+            f"DELETE FROM marts.{table} WHERE as_of >= $from_day", {"from_day": params["from_day"]}
+        )
+    else:
+        conn.execute(f"DELETE FROM marts.{table}")
+    conn.execute(
+        f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})",
+        bound(select, params),
+    )
+
+
+def _recompute(conn: duckdb.DuckDBPyConnection, settings: Settings, params: dict) -> None:
+    run_script(conn, sql_file(__file__, "environment_states"), params)
+    _replace(conn, "environment_matrix", params)
+    run_script(conn, sql_file(__file__, "drift_pairs"), params)
+    conn.register("verdicts", classify_pairs(conn, settings, params))
+    _replace(conn, "drift", params)
+    conn.unregister("verdicts")
+    _replace(conn, "promotion_lag", params, by_day=False)
+
+
+def build_drift_marts(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, *, rebuild: bool = False
+) -> dict[str, int]:
+    """Bring the three drift marts up to date with staging; return their row counts.
+
+    Only the snapshot days from the first day whose facts changed are recomputed (every day
+    when ``rebuild``, the settings changed or the marts were never built); promotion lag,
+    per version over all time, is recomputed whole. ``counts["recomputed_from"]`` is that
+    first day's ordinal (0: nothing changed).
+    """
     params = drift_params(settings)
     conn.begin()
     try:
-        run_script(conn, sql_file(__file__, "environment_states"), params)
-        counts = {"environment_matrix": _replace(conn, "environment_matrix", params)}
-        run_script(conn, sql_file(__file__, "drift_pairs"), params)
-        conn.register("verdicts", classify_pairs(conn, settings, params))
-        counts["drift"] = _replace(conn, "drift", params)
-        conn.unregister("verdicts")
-        counts["promotion_lag"] = _replace(conn, "promotion_lag", params)
+        run_script(conn, sql_file(__file__, "drift_inputs"))
+        built_from = _built_from(conn, settings, params)
+        from_day = dt.date.min if rebuild else first_changed_day(conn, built_from)
+        if from_day is not None:
+            _recompute(conn, settings, {**params, "from_day": from_day})
+            conn.execute("DELETE FROM raw.drift_input_days")
+            conn.execute("INSERT INTO raw.drift_input_days SELECT day, digest FROM drift_inputs")
+            conn.execute("DELETE FROM raw.drift_build")
+            conn.execute("INSERT INTO raw.drift_build VALUES ($s, now())", {"s": built_from})
+        counts = {
+            table: int(conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0])
+            for table in DRIFT_MARTS
+        }
         conn.commit()
     except Exception:
         conn.rollback()
         raise
+    counts["recomputed_from"] = from_day.toordinal() if from_day else 0
     return counts

@@ -134,6 +134,18 @@ CREATE TABLE IF NOT EXISTS raw.pending_weeks (
     queued_at  TIMESTAMPTZ NOT NULL
 );
 
+-- What the drift marts were last built from: per UTC day number (days since 1970-01-01) of
+-- deployments (by start) and inventory captures, the XOR of their row hashes; and the drift
+-- settings. A build recomputes the snapshot days from the first day that differs.
+CREATE TABLE IF NOT EXISTS raw.drift_input_days (
+    day    BIGINT NOT NULL,
+    digest UBIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.drift_build (
+    settings VARCHAR NOT NULL,               -- JSON: the drift settings of the build
+    built_at TIMESTAMPTZ NOT NULL
+);
+
 -- Release-calendar events: one row per occurrence (a recurring event expands within the
 -- calendar horizon; its occurrences' ids are `<UID>/<start in UTC>`).
 CREATE TABLE IF NOT EXISTS staging.calendar_events (

@@ -1,6 +1,7 @@
 -- marts.drift from drift_pairs and their verdicts (temp table verdicts): the drift kind per
 -- as-of day and service, the start of its current unbroken run (drift_since), its age, and
--- whether it is expected (behind within the promotion SLA, or only ignored config keys).
+-- whether it is expected (behind within the promotion SLA, or only ignored config keys). A run
+-- that began before the recomputed days continues from its seed (drift_seeds).
 WITH judged AS (
     SELECT p.*, v.drift_kind, v.differing, v.only_ignored,
            -- behind: the baseline versions production waits for that had reached the
@@ -18,8 +19,11 @@ classified AS (
             AS versions_behind,
         CASE WHEN drift_kind = 'behind'
             THEN list_sum(list_filter(flatten(arrived), c -> c IS NOT NULL)) END
-            AS pending_changes
+            AS pending_changes,
+        false AS seed
     FROM judged
+    UNION ALL BY NAME
+    SELECT *, true AS seed FROM drift_seeds
 ),
 marked AS (
     SELECT
@@ -86,4 +90,5 @@ SELECT
         WHEN 'mutable_tag' THEN 'same tag, different image digest'
     END AS rule
 FROM measured
+WHERE NOT seed
 ORDER BY as_of, service

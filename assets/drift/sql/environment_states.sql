@@ -2,7 +2,9 @@
 -- the record of that environment's latest inventory capture at or before the end of the day,
 -- or, for environments without any inventory, the last successful deployment by then.
 -- As-of dates are the local days with a capture; with no inventory at all, every Sunday of
--- the deployment history. Builds temp table env_states.
+-- the deployment history. Builds temp table as_of_days (every day) and env_states (the days
+-- from $from_day on: the days a build recomputes), and the seeds: the marts' rows of the last
+-- day before $from_day, where the runs of versions and drift kinds continue from.
 CREATE OR REPLACE TEMP TABLE as_of_days AS
 WITH capture_days AS (
     SELECT DISTINCT rh_day(captured_at, $tz) AS as_of
@@ -41,9 +43,10 @@ captures AS (
     SELECT DISTINCT environment, captured_at FROM staging.inventory
     WHERE environment IN (SELECT environment FROM inventoried)
 ),
+recomputed AS (SELECT * FROM as_of_days WHERE as_of >= $from_day),
 latest_capture AS (
     SELECT d.as_of, c.environment, c.captured_at
-    FROM as_of_days d CROSS JOIN inventoried e
+    FROM recomputed d CROSS JOIN inventoried e
     ASOF JOIN captures c ON c.environment = e.environment AND d.until > c.captured_at
 ),
 from_inventory AS (
@@ -61,7 +64,7 @@ successful AS (
       AND environment NOT IN (SELECT environment FROM inventoried)
 ),
 pairs AS (SELECT DISTINCT service, environment FROM successful),
-grid AS (SELECT d.as_of, d.until, p.service, p.environment FROM as_of_days d, pairs p),
+grid AS (SELECT d.as_of, d.until, p.service, p.environment FROM recomputed d, pairs p),
 from_deployments AS (
     SELECT
         g.as_of, g.service, g.environment, s.version, NULL AS image_digest, NULL AS config_hash,
@@ -73,4 +76,16 @@ from_deployments AS (
 )
 SELECT s.*, d.day_index
 FROM (SELECT * FROM from_inventory UNION ALL SELECT * FROM from_deployments) s
-JOIN as_of_days d USING (as_of);
+JOIN as_of_days d USING (as_of);;
+
+CREATE OR REPLACE TEMP TABLE seed_day AS
+SELECT max(as_of) AS as_of, max(day_index) AS day_index FROM as_of_days WHERE as_of < $from_day;
+
+CREATE OR REPLACE TEMP TABLE matrix_seeds AS
+SELECT m.as_of, m.service, m.environment, m.version, m.image_digest, m.since AS observed_at,
+       m.source, d.day_index
+FROM marts.environment_matrix m JOIN seed_day d USING (as_of);
+
+CREATE OR REPLACE TEMP TABLE drift_seeds AS
+SELECT m.as_of, m.service, m.drift_kind, m.drift_since AS observed_at, d.day_index
+FROM marts.drift m JOIN seed_day d USING (as_of);

@@ -90,8 +90,8 @@ def ingest_checked(work: Path) -> dict[str, float]:
 
 
 def full(work: Path) -> dict[str, float]:
-    """Ingest (with the check of record), classify and build every weekly mart over five
-    years; keep the warehouse."""
+    """Ingest (with the check of record), classify and build every weekly mart and the drift
+    marts over five years; keep the warehouse."""
     from assets.delivery.marts import (
         WEEKLY_MARTS,
         classify_change_failures,
@@ -99,6 +99,7 @@ def full(work: Path) -> dict[str, float]:
         load_benchmarks,
         rebuild_mart,
     )
+    from assets.drift.marts import build_drift_marts
 
     conn, settings, ingest_seconds = _ingest(work, "full", validate=True)
     load_benchmarks(conn)
@@ -108,6 +109,7 @@ def full(work: Path) -> dict[str, float]:
         table: _timed(lambda t=table: rebuild_mart(conn, t, weeks, settings))
         for table in WEEKLY_MARTS
     }
+    drift = _timed(lambda: build_drift_marts(conn, settings))
     conn.execute("DELETE FROM raw.pending_weeks")
     conn.close()
     return {
@@ -115,7 +117,8 @@ def full(work: Path) -> dict[str, float]:
         "classify": classify,
         "delivery_weekly": marts["delivery_weekly"],
         "all_marts": sum(marts.values()),
-        "seconds": ingest_seconds + classify + sum(marts.values()),
+        "drift": drift,
+        "seconds": ingest_seconds + classify + sum(marts.values()) + drift,
     }
 
 

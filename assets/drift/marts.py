@@ -153,6 +153,8 @@ def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.da
     """
     if conn.execute("SELECT settings FROM raw.drift_build").fetchall() != [(built_from,)]:
         return dt.date.min
+    if not conn.execute("SELECT 1 FROM marts.environment_matrix LIMIT 1").fetchall():
+        return dt.date.min  # nothing to continue from (or the marts were emptied by hand)
     (first,) = conn.execute(
         "SELECT min(day) FROM ("
         " (SELECT day, digest FROM drift_inputs"

@@ -116,14 +116,27 @@ def write_inventory(folder: Path, *, services: int, days: int) -> list[Path]:
     return paths
 
 
+def write_large_inbox(inbox: Path) -> None:
+    """The 10M run's inbox: 10M deployments of 2,000 services over a year, and a year of
+    daily inventory of each in four environments."""
+    write_deployments(
+        inbox / "deployments" / "deployments.csv", 10_000_000, services=2_000, weeks=52
+    )
+    write_inventory(inbox / "inventory", services=2_000, days=365)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, help="the deployments CSV, or with --large an inbox")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--services", type=int, default=200)
     parser.add_argument("--weeks", type=int, default=260)
+    parser.add_argument("--large", action="store_true", help="write the 10M run's inbox")
     args = parser.parse_args()
-    write_deployments(args.out, args.rows, services=args.services, weeks=args.weeks)
+    if args.large:
+        write_large_inbox(args.out)
+    else:
+        write_deployments(args.out, args.rows, services=args.services, weeks=args.weeks)
 
 
 if __name__ == "__main__":

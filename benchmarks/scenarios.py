@@ -177,21 +177,31 @@ def incremental(work: Path) -> dict[str, float]:
     return steps
 
 
-def render(work: Path) -> dict[str, float]:
-    """Build and publish one week's report from the five-year warehouse of ``full``."""
+def _render(work: Path, warehouse: Path) -> dict[str, float]:
+    """Build and publish the last full week's report from (a copy of) ``warehouse``."""
     from assets.delivery.marts import data_weeks
     from assets.reporting.build import build_weekly_report
     from assets.warehouse import connect
     from reports.publish import publish_weekly
 
     settings = _settings(work, "render")
-    shutil.copy(work / "full.duckdb", settings.warehouse_path)
+    shutil.copy(warehouse, settings.warehouse_path)
     with connect(settings.warehouse_path) as conn:
         week = data_weeks(conn, settings).last - dt.timedelta(weeks=1)
         seconds = _timed(
             lambda: publish_weekly(build_weekly_report(conn, settings, week), settings.reports_path)
         )
     return {"seconds": seconds}
+
+
+def render(work: Path) -> dict[str, float]:
+    """One week's report from the five-year warehouse of ``full``."""
+    return _render(work, work / "full.duckdb")
+
+
+def render_large(work: Path) -> dict[str, float]:
+    """One week's report from the 10M warehouse of ``run.py --large``."""
+    return _render(work, work / "large" / "warehouse.duckdb")
 
 
 def pandas(work: Path) -> dict[str, float]:
@@ -211,7 +221,17 @@ def pandas_rerun(work: Path) -> dict[str, float]:
 
 SCENARIOS = {
     f.__name__: f
-    for f in (floor, ingest, ingest_checked, full, incremental, render, pandas, pandas_rerun)
+    for f in (
+        floor,
+        ingest,
+        ingest_checked,
+        full,
+        incremental,
+        render,
+        render_large,
+        pandas,
+        pandas_rerun,
+    )
 }
 
 

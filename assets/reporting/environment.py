@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -24,7 +25,7 @@ def report_frame(
     return query_frame(conn, sql_file(__file__, name), params)
 
 
-def relation(row: pd.Series, production: str, baseline: str) -> str:
+def relation(row: Mapping[str, Any], production: str, baseline: str) -> str:
     """How production stands against one environment's version (the matrix cell's colour)."""
     if pd.isna(row["production_version"]):
         return "not_compared"
@@ -65,9 +66,9 @@ def build_environment_section(
     params["as_of"] = as_of
     section.as_of = as_of
     matrix = report_frame(conn, "environment_matrix", params)
-    matrix["relation"] = [
+    matrix["relation"] = [  # plain dicts: a Series per row costs far more than the rule
         relation(row, environments.production, environments.baseline)
-        for _, row in matrix.iterrows()
+        for row in matrix.to_dict("records")
     ]
     section.matrix = matrix[["service", "environment", "version", "relation", "since"]]
     section.drift = report_frame(conn, "drift_list", params)

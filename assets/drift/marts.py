@@ -4,6 +4,9 @@ The states of every environment per as-of day are found in SQL; each distinct pa
 (baseline, production) states is classified once in Python by :func:`classify_drift` (the
 number of distinct pairs grows with changes, not with days); the runs, ages and expectations
 across days are SQL again.
+
+A build recomputes only the as-of days from the first day whose facts changed
+(:func:`first_changed_day`); the runs continue from the kept rows of the day before.
 """
 
 from __future__ import annotations
@@ -85,20 +88,20 @@ def classify_pairs(
     for row in pairs:
         (key, service, b_version, t_version, b_digest, t_digest, b_config, t_config,
          b_deps, t_deps, b_hash, t_hash) = row  # fmt: skip
+        history = histories[service]
         verdict: Verdict = classify_drift(
             _state(b_version, b_digest, b_config, b_deps, b_hash),
             _state(t_version, t_digest, t_config, t_deps, t_hash),
-            histories[service],
+            history,
             ignored,
         )
         columns["pair_key"].append(key)
         columns["drift_kind"].append(verdict.kind.value)
         # the versions waited for, with their arrival in the baseline: as of each day only
         # those that had arrived count (drift.sql), so a later hotfix does not change history
-        waiting = histories[service]
-        columns["waiting_at"].append([waiting.baseline_at[v] for v in verdict.waiting])
+        columns["waiting_at"].append([history.baseline_at[v] for v in verdict.waiting])
         columns["waiting_changes"].append(
-            [waiting.baseline_changes.get(v) for v in verdict.waiting]
+            [history.baseline_changes.get(v) for v in verdict.waiting]
         )
         columns["differing"].append(", ".join(verdict.differing) or None)
         columns["only_ignored"].append(verdict.only_ignored)
@@ -114,7 +117,8 @@ def classify_pairs(
     )
 
 
-#: raised whenever the marts' logic changes, so the next build recomputes every day
+#: the version of the marts' logic: increase it with any change to it, so that the next
+#: build recomputes every day
 DRIFT_LOGIC = 2
 _EPOCH = dt.date(1970, 1, 1)
 #: how far before a changed fact's UTC day its effect may reach a local snapshot day (a day

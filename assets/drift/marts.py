@@ -11,6 +11,7 @@ A build recomputes only the as-of days from the first day whose facts changed
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 from collections import defaultdict
@@ -40,23 +41,43 @@ def drift_params(settings: Settings) -> dict[str, Any]:
 def _histories(
     conn: duckdb.DuckDBPyConnection, params: dict[str, Any]
 ) -> dict[str, ServiceHistory]:
-    """Each service's version history; first_seen as epoch microseconds, which order the same
-    as the moments and come out of DuckDB without a time-zone conversion per row."""
+    """The version history the pairs of temp table ``drift_pairs`` are judged by: per service,
+    the baseline's versions and the versions of its pairs (no other version is compared).
+
+    first_seen is in epoch microseconds, which order the same as the moments and come out of
+    DuckDB without a time-zone conversion per row. Read in service order, so each service's
+    maps are built from slices of whole columns."""
     select = read_sql(sql_file(__file__, "version_history"))
     table = conn.execute(
-        f"SELECT service, version, epoch_us(first_seen) AS first_seen, in_baseline,"
-        f" change_count, epoch_us(baseline_at) AS baseline_at FROM ({select})",
+        f"WITH compared AS ("
+        f" SELECT service, baseline_version AS version FROM drift_pairs"
+        f" UNION SELECT service, target_version FROM drift_pairs)"
+        f" SELECT h.service, h.version, epoch_us(h.first_seen) AS first_seen, h.in_baseline,"
+        f" h.change_count, epoch_us(h.baseline_at) AS baseline_at FROM ({select}) h"
+        f" LEFT JOIN compared c ON c.service = h.service AND c.version = h.version"
+        f" WHERE h.in_baseline OR c.version IS NOT NULL"
+        f" ORDER BY h.service, NOT h.in_baseline",
         bound(select, params),
     ).fetch_arrow_table()
+    services, versions, first_seen, in_baseline, changes, baseline_at = (
+        table.column(name).to_pylist() for name in table.column_names
+    )
     histories: dict[str, ServiceHistory] = defaultdict(ServiceHistory)
-    for service, version, first_seen, in_baseline, change_count, baseline_at in zip(
-        *(table.column(name).to_pylist() for name in table.column_names), strict=True
-    ):
+    start = 0
+    while start < len(services):
+        service = services[start]
+        end = bisect.bisect_right(services, service, lo=start)
+        # the baseline's versions come first within a service
+        split = start + sum(in_baseline[start:end])
         history = histories[service]
-        history.first_seen[version] = first_seen
-        if in_baseline:
-            history.baseline_changes[version] = change_count
-            history.baseline_at[version] = baseline_at
+        history.first_seen = dict(zip(versions[start:end], first_seen[start:end], strict=True))
+        history.baseline_changes = dict(
+            zip(versions[start:split], changes[start:split], strict=True)
+        )
+        history.baseline_at = dict(
+            zip(versions[start:split], baseline_at[start:split], strict=True)
+        )
+        start = end
     return histories
 
 

@@ -38,26 +38,22 @@ def drift_params(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _histories(
-    conn: duckdb.DuckDBPyConnection, params: dict[str, Any]
-) -> dict[str, ServiceHistory]:
-    """The version history the pairs of temp table ``drift_pairs`` are judged by: per service,
-    the baseline's versions and the versions of its pairs (no other version is compared).
+def _histories(conn: duckdb.DuckDBPyConnection) -> dict[str, ServiceHistory]:
+    """The part of temp table ``version_history`` the pairs of ``drift_pairs`` are judged by:
+    per service, the baseline's versions and the versions of its pairs (no other is compared).
 
     first_seen is in epoch microseconds, which order the same as the moments and come out of
     DuckDB without a time-zone conversion per row. Read in service order, so each service's
     maps are built from slices of whole columns."""
-    select = read_sql(sql_file(__file__, "version_history"))
     table = conn.execute(
-        f"WITH compared AS ("
-        f" SELECT service, baseline_version AS version FROM drift_pairs"
-        f" UNION SELECT service, target_version FROM drift_pairs)"
-        f" SELECT h.service, h.version, epoch_us(h.first_seen) AS first_seen, h.in_baseline,"
-        f" h.change_count, epoch_us(h.baseline_at) AS baseline_at FROM ({select}) h"
-        f" LEFT JOIN compared c ON c.service = h.service AND c.version = h.version"
-        f" WHERE h.in_baseline OR c.version IS NOT NULL"
-        f" ORDER BY h.service, NOT h.in_baseline",
-        bound(select, params),
+        "WITH compared AS ("
+        " SELECT service, baseline_version AS version FROM drift_pairs"
+        " UNION SELECT service, target_version FROM drift_pairs)"
+        " SELECT h.service, h.version, epoch_us(h.first_seen) AS first_seen, h.in_baseline,"
+        " h.change_count, epoch_us(h.baseline_at) AS baseline_at FROM version_history h"
+        " LEFT JOIN compared c ON c.service = h.service AND c.version = h.version"
+        " WHERE h.in_baseline OR c.version IS NOT NULL"
+        " ORDER BY h.service, NOT h.in_baseline"
     ).fetch_arrow_table()
     services, versions, first_seen, in_baseline, changes, baseline_at = (
         table.column(name).to_pylist() for name in table.column_names
@@ -93,17 +89,16 @@ def _state(
     return State(version, digest, parse_map(config), parse_map(dependencies), config_hash)
 
 
-def classify_pairs(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, params: dict[str, Any]
-) -> pa.Table:
-    """A verdict for each distinct pair of states in temp table ``drift_pairs``."""
+def classify_pairs(conn: duckdb.DuckDBPyConnection, settings: Settings) -> pa.Table:
+    """A verdict for each distinct pair of states in temp table ``drift_pairs``, by the
+    histories of temp table ``version_history``."""
     pairs = conn.execute(
         "SELECT DISTINCT ON (pair_key) pair_key, service, baseline_version, target_version,"
         " baseline_digest, target_digest, baseline_config, target_config,"
         " baseline_dependencies, target_dependencies, baseline_config_hash,"
         " target_config_hash FROM drift_pairs"
     ).fetchall()
-    histories = _histories(conn, params)
+    histories = _histories(conn)
     ignored = settings.drift.ignore_config_keys
     columns: dict[str, list[Any]] = defaultdict(list)
     for row in pairs:
@@ -217,7 +212,8 @@ def _recompute(conn: duckdb.DuckDBPyConnection, settings: Settings, params: dict
     run_script(conn, sql_file(__file__, "environment_states"), params)
     _replace(conn, "environment_matrix", params)
     run_script(conn, sql_file(__file__, "drift_pairs"), params)
-    conn.register("verdicts", classify_pairs(conn, settings, params))
+    run_script(conn, sql_file(__file__, "version_history"), params)
+    conn.register("verdicts", classify_pairs(conn, settings))
     _replace(conn, "drift", params)
     conn.unregister("verdicts")
     _replace(conn, "promotion_lag", params, by_day=False)

@@ -4,4 +4,4 @@ FROM marts.promotion_lag
 WHERE coalesce(production_at, baseline_at)
       BETWEEN rh_local_midnight($week_start - 7 * ($weeks - 1), $tz)
           AND rh_local_midnight($week_start + 7, $tz)
-ORDER BY coalesce(production_at, baseline_at)
+ORDER BY coalesce(production_at, baseline_at), service, version

@@ -65,18 +65,28 @@ successful AS (
 ),
 pairs AS (SELECT DISTINCT service, environment FROM successful),
 grid AS (SELECT d.as_of, d.until, p.service, p.environment FROM recomputed d, pairs p),
+-- what the recomputed days can see: the deployments since the first of them began, and each
+-- (service, environment)'s last one before (a group, cheaper than sorting all history)
+first_until AS (SELECT min(until) AS at FROM recomputed),
+seen AS (
+    SELECT s.* FROM successful s, first_until f WHERE s.done_at >= f.at
+    UNION ALL
+    SELECT s.service, s.environment, arg_max(s.version, s.done_at), max(s.done_at)
+    FROM successful s, first_until f WHERE s.done_at < f.at
+    GROUP BY s.service, s.environment
+),
 from_deployments AS (
     SELECT
         g.as_of, g.service, g.environment, s.version, NULL AS image_digest, NULL AS config_hash,
         NULL::JSON AS config, NULL::JSON AS dependencies, s.done_at AS observed_at,
         'deployments' AS source
     FROM grid g
-    ASOF JOIN successful s
+    ASOF JOIN seen s
         ON g.service = s.service AND g.environment = s.environment AND g.until > s.done_at
 )
 SELECT s.*, d.day_index
 FROM (SELECT * FROM from_inventory UNION ALL SELECT * FROM from_deployments) s
-JOIN as_of_days d USING (as_of);;
+JOIN as_of_days d USING (as_of);
 
 CREATE OR REPLACE TEMP TABLE seed_day AS
 SELECT max(as_of) AS as_of, max(day_index) AS day_index FROM as_of_days WHERE as_of < $from_day;

@@ -176,12 +176,8 @@ def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.da
     if not conn.execute("SELECT 1 FROM marts.environment_matrix LIMIT 1").fetchall():
         return dt.date.min  # nothing to continue from (or the marts were emptied by hand)
     (first,) = conn.execute(
-        "SELECT min(day) FROM ("
-        " (SELECT day, digest FROM drift_inputs"
-        "  EXCEPT SELECT day, digest FROM raw.drift_input_days)"
-        " UNION ALL"
-        " (SELECT day, digest FROM raw.drift_input_days"
-        "  EXCEPT SELECT day, digest FROM drift_inputs))"
+        "SELECT min(day) FROM drift_inputs latest FULL JOIN raw.drift_input_days built USING (day)"
+        " WHERE latest.digest IS DISTINCT FROM built.digest"
     ).fetchone()
     if first is None:
         return None
@@ -195,13 +191,9 @@ def _replace(
     conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any], *, by_day: bool = True
 ) -> None:
     """Replace the mart's rows from ``from_day`` on (every row unless ``by_day``)."""
+    delete = f"DELETE FROM marts.{table}" + (" WHERE as_of >= $from_day" if by_day else "")
+    conn.execute(delete, bound(delete, params))
     select = read_sql(sql_file(__file__, table))
-    if by_day:
-        conn.execute(
-            f"DELETE FROM marts.{table} WHERE as_of >= $from_day", {"from_day": params["from_day"]}
-        )
-    else:
-        conn.execute(f"DELETE FROM marts.{table}")
     conn.execute(
         f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({select})",
         bound(select, params),

@@ -4,22 +4,18 @@
 -- that began before the recomputed days continues from its seed (drift_seeds).
 WITH judged AS (
     SELECT p.*, v.drift_kind, v.differing, v.only_ignored,
-           -- behind: the baseline versions production waits for that had reached the
-           -- baseline by the end of the day, and the sum of their known change counts
-           list_transform(
-               list_zip(v.waiting_at, v.waiting_changes),
-               w -> CASE WHEN w[1] < epoch_us(p.day_end) THEN [w[2]] ELSE [] END
-           ) AS arrived
+           -- behind: the change counts of the baseline versions production waits for that
+           -- had reached the baseline by the end of the day
+           [w[2] for w in list_zip(v.waiting_at, v.waiting_changes)
+            if w[1] < epoch_us(p.day_end)] AS arrived
     FROM drift_pairs p JOIN verdicts v USING (pair_key)
 ),
 classified AS (
     SELECT
         * EXCLUDE (arrived),
-        CASE WHEN drift_kind = 'behind' THEN len(list_filter(arrived, a -> len(a) > 0)) END
-            AS versions_behind,
-        CASE WHEN drift_kind = 'behind'
-            THEN list_sum(list_filter(flatten(arrived), c -> c IS NOT NULL)) END
-            AS pending_changes,
+        CASE WHEN drift_kind = 'behind' THEN len(arrived) END AS versions_behind,
+        -- list_sum skips unknown counts; none known is null
+        CASE WHEN drift_kind = 'behind' THEN list_sum(arrived) END AS pending_changes,
         false AS seed
     FROM judged
     UNION ALL BY NAME

@@ -55,11 +55,41 @@ def records_csv(records: Sequence[Mapping[str, object]], columns: Sequence[tuple
     return out.getvalue()
 
 
+def _native(value: object) -> object:
+    """A value as ``to_dict`` boxes those of object and extension columns."""
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def frame_records(frame: pd.DataFrame, limit: int) -> list[dict[str, object]]:
+    """The first ``limit`` rows of ``frame`` as plain dicts with the values
+    ``to_dict("records")`` gives, built from one list per column: several times cheaper on
+    the small frames a site renders by the thousand."""
+    head = frame.iloc[:limit]
+    keys = list(head.columns)
+    if not keys:
+        return [{} for _ in range(len(head))]
+    columns = [
+        column.tolist()
+        if isinstance(column.dtype, np.dtype) and column.dtype != object
+        else [_native(value) for value in column.tolist()]
+        for _, column in head.items()
+    ]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 def frame_csv(
     frame: pd.DataFrame, columns: Sequence[tuple[str, str]], limit: int = MAX_CSV_ROWS
 ) -> str:
     """``frame``'s first ``limit`` rows as CSV with ``(key, label)`` columns (missing → empty)."""
-    return records_csv(frame.head(limit).to_dict("records"), columns)
+    return records_csv(frame_records(frame, limit), columns)
 
 
 def csv_data_uri(text: str) -> str:

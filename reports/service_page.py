@@ -50,18 +50,20 @@ def deployments_and_failures(
     kilobytes, and every bar names its week and counts in a tooltip. With ``axis`` (the
     report's weeks) a week without deployments is an empty slot, not a skipped one.
     """
-    frame = weekly.assign(week_start=pd.to_datetime(weekly["week_start"]))
-    if axis:
-        frame = (
-            frame.groupby("week_start")[["deployments", "change_failures"]]
-            .sum()
-            .reindex(pd.DatetimeIndex(axis, name="week_start"), fill_value=0)
-            .reset_index()
-        )
-    frame = frame.sort_values("week_start")
-    deployments = [int(v) for v in pd.to_numeric(frame["deployments"]).fillna(0)]
-    failures = [int(v) for v in pd.to_numeric(frame["change_failures"]).fillna(0)]
-    weeks = [pd.Timestamp(w) for w in frame["week_start"]]
+    # plain values, one pass: a site draws this chart for every service it names
+    counts: dict[pd.Timestamp, list[int]] = {}
+    for week, count, failed in zip(
+        pd.to_datetime(weekly["week_start"]).tolist(),
+        _whole(weekly["deployments"]),
+        _whole(weekly["change_failures"]),
+        strict=True,
+    ):
+        total = counts.setdefault(week, [0, 0])
+        total[0] += count
+        total[1] += failed
+    weeks = sorted(set(pd.to_datetime(axis).tolist()) if axis else counts)
+    deployments = [counts.get(week, (0, 0))[0] for week in weeks]
+    failures = [counts.get(week, (0, 0))[1] for week in weeks]
     top = max(max(deployments, default=0), 1)
     plot_width = SVG_WIDTH - SVG_LEFT - SVG_RIGHT
     plot_height = SVG_HEIGHT - SVG_TOP - SVG_BOTTOM
@@ -104,6 +106,11 @@ def deployments_and_failures(
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _whole(column: pd.Series) -> list[int]:
+    """Counts as plain integers, missing ones as 0."""
+    return pd.to_numeric(column, errors="coerce").fillna(0).astype("int64").tolist()
 
 
 def _hours(value: object) -> str:

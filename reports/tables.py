@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reports.csv_export import MAX_CSV_ROWS, csv_data_uri, records_csv
+from reports.csv_export import MAX_CSV_ROWS, csv_data_uri, frame_records, records_csv
 from reports.formatting import MISSING, format_number, is_missing
 
 DEFAULT_ROW_LIMIT = 15
@@ -144,9 +144,7 @@ def build_table(
     Columns missing from the frame render as missing values rather than failing, because a
     report should still publish when an upstream mart lacks an optional column.
     """
-    # one conversion to plain dicts per table: far cheaper than a Series per row, and a site
-    # holds thousands of small tables
-    records = frame.head(max(MAX_CSV_ROWS, MAX_EXPANDED_ROWS)).to_dict("records")
+    records = frame_records(frame, max(MAX_CSV_ROWS, MAX_EXPANDED_ROWS))
     head, extra = records[:limit], records[limit:MAX_EXPANDED_ROWS]
     rows: list[list[Cell]] = []
     muted_rows: set[int] = set()

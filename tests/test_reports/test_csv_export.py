@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.csv_export import MAX_CSV_ROWS, csv_cell, frame_csv, neutralise
+from reports.csv_export import MAX_CSV_ROWS, csv_cell, frame_csv, frame_records, neutralise
 from reports.render import render_weekly
 from reports.tables import MAX_EXPANDED_ROWS, ColumnSpec, build_table, csv_file_name
 
@@ -99,3 +99,40 @@ def test_the_archive_downloads_as_csv(archive_entries):
     newest = max(archive_entries, key=lambda entry: entry.week_start)
     assert rows[1][0] == newest.week and rows[1][2] == str(newest.deployments)
     assert len(rows) == len(archive_entries) + 1
+
+
+def _same(a: object, b: object) -> bool:
+    if type(a) is not type(b):
+        return False
+    if a is pd.NA or a is pd.NaT:
+        return a is b
+    if isinstance(a, float) and np.isnan(a):
+        return bool(np.isnan(b))
+    return bool(a == b)
+
+
+def test_frame_records_give_the_values_to_dict_gives() -> None:
+    """Every kind of column a mart hands the page: the same Python values, types included."""
+    frame = pd.DataFrame(
+        {
+            "service": pd.array(["a", None, "c"], dtype="string[pyarrow]"),
+            "label": ["x", None, "z"],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "plain": [1, 2, 3],
+            "ratio": [0.5, np.nan, 1.25],
+            "flag": [True, False, None],
+            "at": pd.to_datetime(["2024-03-01 10:00", None, "2024-03-03 00:00"], utc=True),
+            "day": [dt.date(2024, 3, 1), None, dt.date(2024, 3, 3)],
+            "versions": [["1.0"], [], None],
+            "boxed": pd.Series([np.int64(4), pd.NA, np.float64(0.5)], dtype=object),
+        }
+    )
+    expected = frame.head(2).to_dict("records")
+    found = frame_records(frame, 2)
+    assert len(found) == 2
+    for want, got in zip(expected, found, strict=True):
+        assert list(got) == list(want)
+        for key in want:
+            assert _same(got[key], want[key]), (key, got[key], want[key])
+    assert frame_records(frame.iloc[0:0], 5) == []
+    assert frame_records(pd.DataFrame(index=range(2)), 5) == [{}, {}]

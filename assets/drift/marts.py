@@ -135,7 +135,7 @@ def classify_pairs(conn: duckdb.DuckDBPyConnection, settings: Settings) -> pa.Ta
 
 #: the version of the marts' logic: increase it with any change to it, so that the next
 #: build recomputes every day
-DRIFT_LOGIC = 2
+DRIFT_LOGIC = 3
 _EPOCH = dt.date(1970, 1, 1)
 #: how far before a changed fact's UTC day its effect may reach a local snapshot day (a day
 #: for time zones up to 14 hours from UTC, a day for the floor of times before 1970)
@@ -173,7 +173,10 @@ def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.da
     """
     if conn.execute("SELECT settings FROM raw.drift_build").fetchall() != [(built_from,)]:
         return dt.date.min
-    if not conn.execute("SELECT 1 FROM marts.environment_matrix LIMIT 1").fetchall():
+    (kept,) = conn.execute(
+        "SELECT EXISTS (FROM marts.environment_matrix) AND EXISTS (FROM raw.version_history)"
+    ).fetchone()
+    if not kept:
         return dt.date.min  # nothing to continue from (or the marts were emptied by hand)
     (first,) = conn.execute(
         "SELECT min(day) FROM drift_inputs latest FULL JOIN raw.drift_input_days built USING (day)"
@@ -187,11 +190,23 @@ def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.da
         return dt.date.min if first < 0 else dt.date.max
 
 
-def _replace(
-    conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any], *, by_day: bool = True
-) -> None:
-    """Replace the mart's rows from ``from_day`` on (every row unless ``by_day``)."""
-    delete = f"DELETE FROM marts.{table}" + (" WHERE as_of >= $from_day" if by_day else "")
+#: the rows of each drift mart a build replaces: the snapshot days from ``from_day`` on; for
+#: promotion lag, the rows of the versions whose history changed and every version of their
+#: services not in production yet (every row when ``from_ts`` is NULL: a rebuild)
+_REPLACED = {
+    "environment_matrix": "as_of >= $from_day",
+    "drift": "as_of >= $from_day",
+    "promotion_lag": (
+        "$from_ts IS NULL OR m.service IN (SELECT service FROM version_changes)"
+        " AND (m.production_at IS NULL OR EXISTS (SELECT 1 FROM version_changes c"
+        " WHERE c.service = m.service AND c.version = m.version))"
+    ),
+}
+
+
+def _replace(conn: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any]) -> None:
+    """Replace the mart's rows this build recomputes (``_REPLACED``)."""
+    delete = f"DELETE FROM marts.{table} m WHERE {_REPLACED[table]}"
     conn.execute(delete, bound(delete, params))
     select = read_sql(sql_file(__file__, table))
     conn.execute(
@@ -208,7 +223,14 @@ def _recompute(conn: duckdb.DuckDBPyConnection, settings: Settings, params: dict
     conn.register("verdicts", classify_pairs(conn, settings))
     _replace(conn, "drift", params)
     conn.unregister("verdicts")
-    _replace(conn, "promotion_lag", params, by_day=False)
+    _replace(conn, "promotion_lag", params)
+
+
+def _from_moment(from_day: dt.date) -> dt.datetime | None:
+    """Where the version history is brought up to date from (None: from the start)."""
+    if from_day == dt.date.min:
+        return None
+    return dt.datetime.combine(from_day, dt.time(), tzinfo=dt.UTC)
 
 
 def build_drift_marts(
@@ -217,9 +239,10 @@ def build_drift_marts(
     """Bring the three drift marts up to date with staging; return their row counts.
 
     Only the snapshot days from the first day whose facts changed are recomputed (every day
-    when ``rebuild``, the settings changed or the marts were never built); promotion lag,
-    per version over all time, is recomputed whole. ``counts["recomputed_from"]`` is that
-    first day's ordinal (0: nothing changed).
+    when ``rebuild``, the settings changed or the marts were never built); the version
+    history (``raw.version_history``) is brought up to date from the facts that arrived from
+    that day on, and promotion lag recomputed for the versions it changed.
+    ``counts["recomputed_from"]`` is that first day's ordinal (0: nothing changed).
     """
     params = drift_params(settings)
     conn.begin()
@@ -228,7 +251,8 @@ def build_drift_marts(
         built_from = _built_from(conn, settings, params)
         from_day = dt.date.min if rebuild else first_changed_day(conn, built_from)
         if from_day is not None:
-            _recompute(conn, settings, {**params, "from_day": from_day})
+            moment = _from_moment(from_day)
+            _recompute(conn, settings, {**params, "from_day": from_day, "from_ts": moment})
             conn.execute("DELETE FROM raw.drift_input_days")
             conn.execute("INSERT INTO raw.drift_input_days SELECT day, digest FROM drift_inputs")
             conn.execute("DELETE FROM raw.drift_build")

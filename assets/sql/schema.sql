@@ -145,6 +145,18 @@ CREATE TABLE IF NOT EXISTS raw.drift_build (
     settings VARCHAR NOT NULL,               -- JSON: the drift settings of the build
     built_at TIMESTAMPTZ NOT NULL
 );
+-- Per service and version, its first arrival anywhere, in the baseline (with that
+-- deployment's change count) and in production: what the drift classification and promotion
+-- lag read, brought up to date by each build from the facts that arrived since.
+CREATE TABLE IF NOT EXISTS raw.version_history (
+    service       VARCHAR NOT NULL,
+    version       VARCHAR NOT NULL,
+    first_seen    TIMESTAMPTZ NOT NULL,
+    in_baseline   BOOLEAN NOT NULL,
+    change_count  INTEGER,
+    baseline_at   TIMESTAMPTZ,
+    production_at TIMESTAMPTZ
+);
 
 -- Release-calendar events: one row per occurrence (a recurring event expands within the
 -- calendar horizon; its occurrences' ids are `<UID>/<start in UTC>`).

@@ -28,7 +28,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from functools import cache
 from pathlib import Path
@@ -518,6 +518,40 @@ def connect_lake(
     return conn
 
 
+#: per process, the warehouse files a command holds open for its length (:func:`held_open`)
+_HELD_OPEN: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def _held_key(location: Path) -> str:
+    return "" if is_in_memory(location) else str(location.resolve())
+
+
+@contextlib.contextmanager
+def held_open(settings: Settings) -> Iterator[None]:
+    """Hold the warehouse file open while a command runs many steps that each connect.
+
+    Each step's connection is then a new connection to the open database (read-only ones
+    too: this process is its one writer anyway): opening the file, replaying its write-ahead
+    log and checkpointing on every close cost a run of some twenty steps about a second. The
+    file stays locked for the whole command instead of between steps, as a writer holds it
+    anyway. A DuckLake is left as it is: its catalog is shared per process already.
+    """
+    if settings.is_lake or is_in_memory(settings.warehouse_path):
+        yield
+        return
+    key = _held_key(settings.warehouse_path)
+    if key in _HELD_OPEN:  # held by an outer command already
+        yield
+        return
+    conn = open_warehouse(settings)
+    _HELD_OPEN[key] = conn
+    try:
+        yield
+    finally:
+        del _HELD_OPEN[key]
+        conn.close()
+
+
 def connect(
     path: Path | str,
     read_only: bool = False,
@@ -542,6 +576,13 @@ def connect(
             str(path), read_only, memory_limit, data_path=data_path, snapshot=snapshot
         )
     location = Path(path)
+    held = _HELD_OPEN.get(_held_key(location)) if _HELD_OPEN else None
+    if held is not None:
+        # a new connection to the database this process holds open: no file to open, no log
+        # to replay, no checkpoint when it closes (and the tables are there)
+        conn = held.cursor()
+        _create_macros(conn)
+        return conn
     config: dict[str, Any] = dict(NO_EXTENSIONS)
     if memory_limit:
         config["memory_limit"] = memory_limit

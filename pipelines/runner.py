@@ -18,7 +18,7 @@ from assets.delivery.marts import data_weeks, queue_weeks
 from assets.ingest.file_report import error_without_name
 from assets.ingest.file_states import held_files
 from assets.reporting.assets import BI_PUBLISH, PARTIAL_WEEK_TAG, refused_weeks
-from assets.warehouse import open_warehouse
+from assets.warehouse import held_open, open_warehouse
 from assets.weeks import WeekRange, iso_week
 from pipelines.config import Settings
 from pipelines.definitions import INGEST_JOB, WEEKLY_JOB, build_definitions
@@ -139,10 +139,11 @@ def run_pipeline(
     under way is published only with ``partial`` (and then says so); empty and future weeks
     never are.
     """
-    if instance is not None:
-        return _run(settings, week, backfill, today, instance, partial, log)
-    with dagster_instance(settings) as persistent:
-        return _run(settings, week, backfill, today, persistent, partial, log)
+    with held_open(settings):  # its twenty-odd steps each connect
+        if instance is not None:
+            return _run(settings, week, backfill, today, instance, partial, log)
+        with dagster_instance(settings) as persistent:
+            return _run(settings, week, backfill, today, persistent, partial, log)
 
 
 def _run(

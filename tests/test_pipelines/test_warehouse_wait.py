@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.warehouse import WAITING_MESSAGE, WarehouseBusy, connect
+from assets.settings import parse_settings
+from assets.warehouse import WAITING_MESSAGE, WarehouseBusy, connect, held_open
 from pipelines.cli import main
 
 ROOT = Path(__file__).parents[2]
@@ -29,6 +30,15 @@ conn = connect(sys.argv[1], read_only=sys.argv[2] == "read")
 print("holding", flush=True)
 sys.stdin.read()  # keep the lock until the test closes our stdin
 conn.close()
+"""
+LOOKER = """
+import sys
+from assets.warehouse import WarehouseBusy, connect
+try:
+    with connect(sys.argv[1], read_only=True) as conn:
+        print(conn.execute("SELECT count(*) FROM raw.pending_weeks").fetchone()[0])
+except WarehouseBusy:
+    print("busy")
 """
 DEPLOYMENTS = (
     "deployment_id,service,environment,version,status,started_at\n"
@@ -141,3 +151,34 @@ def test_readers_share_but_a_writer_waits_for_a_reader(tmp_path: Path) -> None:
     finally:
         holder.communicate(timeout=PROCESS_DEADLINE_SECONDS)
     assert told == [WAITING_MESSAGE]
+
+
+def _look(warehouse: Path) -> str:
+    """What another process finds: the queued weeks' count, or "busy"."""
+    looked = subprocess.run(
+        [sys.executable, "-c", LOOKER, str(warehouse)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=PROCESS_DEADLINE_SECONDS,
+        check=True,
+    )
+    return looked.stdout.strip()
+
+
+def test_a_command_holds_the_warehouse_open_across_its_steps(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    settings = parse_settings({"warehouse": str(warehouse), "warehouse_wait_seconds": 0})
+    with held_open(settings):
+        with connect(warehouse) as step:
+            step.execute("INSERT INTO raw.pending_weeks VALUES (DATE '2024-03-04', now())")
+        # a read-only step shares the open database (DuckDB refuses a second, read-only
+        # instance of a file this process has open for writing)
+        with connect(warehouse, read_only=True) as reader:
+            assert reader.execute("SELECT count(*) FROM raw.pending_weeks").fetchone() == (1,)
+        with held_open(settings):  # an inner command leaves it to the outer one
+            pass
+        # no other process gets in between the steps
+        assert _look(warehouse) == "busy"
+    # let go at the end, with what the steps wrote
+    assert _look(warehouse) == "1"

@@ -2,8 +2,9 @@
 
 ``stage_batch`` reads a batch into temp tables and judges it (nothing persistent changes);
 ``write_batch`` then writes quarantine and staging inside the file's transaction. The temp
-tables: ``raw_batch`` and ``parse_rejects`` (from the batch), ``judged`` (typed candidates,
-their reasons, their duplicate state) and ``accepted`` (the rows bound for staging).
+tables: ``raw_batch`` and ``parse_rejects`` (from the batch) and ``judged`` (typed
+candidates, their reasons, their duplicate state); the rows bound for staging are read from
+``judged`` as they are written.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from assets.settings import Settings
 from assets.warehouse import bound, read_sql, sql_file
 from data_contracts.sql import duplicate_state, key_expectation, row_reasons
 
-STAGE_TABLES = ("raw_batch", "parse_rejects", "judged", "accepted")
+STAGE_TABLES = ("raw_batch", "parse_rejects", "judged")
 
 
 def _alias_params(settings: Settings) -> dict[str, Any]:
@@ -104,6 +105,14 @@ def _quarantine(
     )
 
 
+def _accepted(conn: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The rows of the staged batch bound for ``table`` (a subquery of temp table ``judged``):
+    neither duplicate nor rejected, with the table's columns."""
+    judged = set(_columns_of(conn, "judged"))
+    columns = ", ".join(f'"{c}"' for c in _columns_of(conn, table) if c in judged)
+    return f"(SELECT {columns} FROM judged WHERE dedupe = 'unique' AND len(reasons) = 0)"
+
+
 def _upsert(
     conn: duckdb.DuckDBPyConnection,
     batch: RecordBatch,
@@ -115,36 +124,46 @@ def _upsert(
     kind = batch.kind
     table = kind.table
     key = kind.suite.key_columns
-    join = " AND ".join(f's."{c}" = a."{c}"' for c in key)
     event = kind.event_column
-    inserted, updated = conn.execute(
-        f"SELECT count(*) FILTER (WHERE s.row_hash IS NULL),"
-        f" count(*) FILTER (WHERE s.row_hash <> a.row_hash)"
-        f" FROM accepted a LEFT JOIN {table} s ON {join}"
+    accepted = _accepted(conn, table)
+    # the kept records with an incoming key, and their hash and moment: one pass over the table
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE upsert_matched AS SELECT "
+        + ", ".join(f'a."{c}"' for c in key)
+        + f', a.row_hash, s.row_hash AS kept_hash, s."{event}" AS kept_event FROM {accepted} a'
+        + f" JOIN {table} s ON "
+        + " AND ".join(f's."{c}" = a."{c}"' for c in key)
+    )
+    (rows,) = conn.execute(f"SELECT count(*) FROM {accepted}").fetchone()
+    matched, updated = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE kept_hash <> row_hash) FROM upsert_matched"
     ).fetchone()
+    # new or changed records: every accepted one but those kept as they are
+    fresh = (
+        f"FROM {accepted} a WHERE NOT EXISTS (SELECT 1 FROM upsert_matched m WHERE "
+        + " AND ".join(f'm."{c}" = a."{c}"' for c in key)
+        + " AND m.kept_hash = m.row_hash)"
+    )
     if kind.name != "inventory":
         conn.execute(
-            "INSERT INTO raw.pending_weeks"
-            f' SELECT DISTINCT rh_week(a."{event}", $tz), $now FROM accepted a'
-            f" LEFT JOIN {table} s ON {join} WHERE s.row_hash IS DISTINCT FROM a.row_hash"
-            f' UNION SELECT DISTINCT rh_week(s."{event}", $tz), $now FROM accepted a'
-            f" JOIN {table} s ON {join} WHERE s.row_hash <> a.row_hash",
+            f'INSERT INTO raw.pending_weeks SELECT DISTINCT rh_week(a."{event}", $tz), $now {fresh}'
+            " UNION SELECT DISTINCT rh_week(kept_event, $tz), $now FROM upsert_matched"
+            " WHERE kept_hash <> row_hash",
             {"tz": settings.timezone, "now": now},
         )
-    conn.execute(
-        f"DELETE FROM {table} s USING accepted a WHERE {join} AND s.row_hash <> a.row_hash"
-    )
-    (accepted,) = conn.execute("SELECT count(*) FROM accepted").fetchone()
-    # records already there unchanged stay as they are; when none are, skip the anti-join
-    unchanged = (
-        "" if inserted == accepted else f" WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {join})"
-    )
+    if updated:
+        conn.execute(
+            f"DELETE FROM {table} s USING upsert_matched m WHERE "
+            + " AND ".join(f's."{c}" = m."{c}"' for c in key)
+            + " AND m.kept_hash <> m.row_hash"
+        )
     conn.execute(
         f"INSERT INTO {table} BY NAME SELECT a.*, $source AS source, $sha AS source_file,"
-        f" $now AS loaded_at FROM accepted a{unchanged}",
+        f" $now AS loaded_at {fresh}",
         {"source": batch.source, "sha": report.file_sha256, "now": now},
     )
-    report.rows_inserted, report.rows_updated = int(inserted), int(updated)
+    conn.execute("DROP TABLE upsert_matched")
+    report.rows_inserted, report.rows_updated = int(rows - matched), int(updated)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport) -> None:
@@ -225,12 +244,6 @@ def stage_batch(
     batch.materialize(conn)
     _judge(conn, batch, settings, parameters)
     _count(conn, batch, report)
-    judged = set(_columns_of(conn, "judged"))
-    columns = ", ".join(f'"{c}"' for c in _columns_of(conn, batch.kind.table) if c in judged)
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE accepted AS SELECT {columns} FROM judged"
-        " WHERE dedupe = 'unique' AND len(reasons) = 0"
-    )
     if report.records_counted is not None and report.records_counted != report.rows_read:
         raise UnreadableFile(
             f"{report.path}: record_count_mismatch: the reader returned {report.rows_read}"
@@ -248,7 +261,7 @@ def stage_batch(
         apply_reject_ratio(report, settings)
     event = batch.kind.event_column
     report.first_event_at, report.last_event_at = conn.execute(
-        f'SELECT min("{event}"), max("{event}") FROM accepted'
+        f'SELECT min("{event}"), max("{event}") FROM {_accepted(conn, batch.kind.table)}'
     ).fetchone()
 
 

@@ -139,11 +139,13 @@ def _upsert(
         "SELECT count(*), count(*) FILTER (WHERE kept_hash <> row_hash) FROM upsert_matched"
     ).fetchone()
     # new or changed records: every accepted one but those kept as they are
-    fresh = (
-        f"FROM {accepted} a WHERE NOT EXISTS (SELECT 1 FROM upsert_matched m WHERE "
-        + " AND ".join(f'm."{c}" = a."{c}"' for c in key)
-        + " AND m.kept_hash = m.row_hash)"
-    )
+    fresh = f"FROM {accepted} a"
+    if matched > updated:
+        fresh += (
+            " WHERE NOT EXISTS (SELECT 1 FROM upsert_matched m WHERE "
+            + " AND ".join(f'm."{c}" = a."{c}"' for c in key)
+            + " AND m.kept_hash = m.row_hash)"
+        )
     if kind.name != "inventory":
         conn.execute(
             f'INSERT INTO raw.pending_weeks SELECT DISTINCT rh_week(a."{event}", $tz), $now {fresh}'

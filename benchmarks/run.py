@@ -3,10 +3,11 @@
 Every figure is a ratio against a floor or an alternative measured in the same run, on the
 same machine, so the comparison holds when the machine is slower or busier. Each scenario runs
 in its own process (``benchmarks.scenarios``), measured inside the process around the work
-(imports excluded). They run in ``--repeat`` rounds of one run each; a figure is the median
-over the rounds and a ratio the median of the rounds' own ratios. Whole processes are timed
-from outside, the median of ``--repeat`` runs; peak memory is the process's maximum resident
-set size.
+(imports excluded); whole processes are timed from outside. Everything runs in ``--repeat``
+rounds of one run each (a round of the command line with its own floor or pandas script
+beside it); a figure is the median over the rounds and a ratio the median of the rounds' own
+ratios, which holds when the machine's speed drifts during the run. Peak memory is the
+process's maximum resident set size.
 
     python benchmarks/run.py [--repeat 3] [--large]
 
@@ -79,16 +80,15 @@ def in_rounds(repeat: int) -> list[Round]:
     return [{name: scenario(name) for name in ROUND} for _ in range(repeat)]
 
 
-def median_of(rounds: list[Round], name: str, key: str = "seconds") -> float:
-    """The median over the rounds of one figure of a scenario."""
-    return statistics.median(r[name][key] for r in rounds)
+def median(items: list[Any], figure: Callable[[Any], float]) -> float:
+    """The median over ``items`` (rounds) of ``figure``: a figure, or a ratio taken within
+    each round."""
+    return statistics.median(figure(item) for item in items)
 
 
-def median_ratio(
-    rounds: list[Round], figure: Callable[[Round], float], base: Callable[[Round], float]
-) -> float:
-    """The median over the rounds of each round's ``figure / base``."""
-    return statistics.median(figure(r) / base(r) for r in rounds)
+def seconds(name: str, key: str = "seconds") -> Callable[[Round], float]:
+    """One figure of a scenario in a round."""
+    return lambda r: r[name][key]
 
 
 def large() -> dict[str, float]:
@@ -140,19 +140,10 @@ def _fresh(folder: Path, warehouse: Path | None = None) -> None:
         shutil.copy(warehouse, folder / "warehouse.duckdb")
 
 
-def _median_wall(
-    command: list[str], env: dict[str, str], repeat: int, before: Callable[[], None]
-) -> float:
-    walls = []
-    for _ in range(repeat):
-        before()
-        walls.append(run_process(command, env)[1])
-    return statistics.median(walls)
-
-
-def whole_ingest(repeat: int) -> dict[str, float]:
-    """``release-health ingest`` of the 1M-row file as shipped (whole process), with and
-    without the check of record, and of a one-row file (the start-up to net out)."""
+def whole_ingest(repeat: int) -> list[dict[str, float]]:
+    """``repeat`` rounds of: the in-process floor, then ``release-health ingest`` of the
+    1M-row file as shipped (whole process), with and without the check of record, and of a
+    one-row file each way (the start-up to net out)."""
     folder = WORK / "cli-ingest"
     cli, env = _cli(folder)
     one_row = folder / "one-row.csv"
@@ -160,19 +151,26 @@ def whole_ingest(repeat: int) -> dict[str, float]:
         one_row.write_text(history.readline() + history.readline(), encoding="utf-8")
 
     def ingest(path: Path, *flags: str) -> float:
-        command = [*cli, "ingest", str(path), "--kind", "deployments", *flags]
-        return _median_wall(command, env, repeat, lambda: _fresh(folder))
+        _fresh(folder)
+        return run_process([*cli, "ingest", str(path), "--kind", "deployments", *flags], env)[1]
 
-    return {
-        "startup": ingest(one_row),
-        "checked": ingest(WORK / "history.csv"),
-        "unchecked": ingest(WORK / "history.csv", "--no-contract-check"),
-    }
+    unchecked = "--no-contract-check"
+    return [
+        {
+            "floor": scenario("floor")["seconds"],
+            "startup": ingest(one_row),
+            "checked": ingest(WORK / "history.csv"),
+            "startup_unchecked": ingest(one_row, unchecked),
+            "unchecked": ingest(WORK / "history.csv", unchecked),
+        }
+        for _ in range(repeat)
+    ]
 
 
-def whole_weekly_run(repeat: int) -> dict[str, float]:
-    """``release-health run`` after one new week lands on the five years of ``full`` (whole
-    process, the Dagster home already in use), and the pandas script as a whole process."""
+def whole_weekly_run(repeat: int) -> list[dict[str, float]]:
+    """``repeat`` rounds of: ``release-health run`` after one new week lands on the five years
+    of ``full`` (whole process, the Dagster home already in use), then the pandas script
+    re-reading everything as a whole process."""
     folder = WORK / "cli-run"
     cli, env = _cli(folder)
     inbox = folder / "inbox" / "deployments"
@@ -182,13 +180,6 @@ def whole_weekly_run(repeat: int) -> dict[str, float]:
     new_week.unlink(missing_ok=True)
     _fresh(folder, WORK / "full.duckdb")
     run_process([*cli, "run"], env)  # the Dagster home a team already has
-
-    def land_new_week() -> None:
-        _fresh(folder, WORK / "full.duckdb")
-        shutil.copy(WORK / "new-week.csv", new_week)
-
-    run = _median_wall([*cli, "run"], env, repeat, land_new_week)
-    new_week.unlink()
     script = [
         sys.executable,
         "-m",
@@ -196,7 +187,14 @@ def whole_weekly_run(repeat: int) -> dict[str, float]:
         str(WORK / "history.csv"),
         str(WORK / "new-week.csv"),
     ]
-    return {"run": run, "pandas": _median_wall(script, dict(os.environ), repeat, lambda: None)}
+    rounds = []
+    for _ in range(repeat):
+        _fresh(folder, WORK / "full.duckdb")
+        shutil.copy(WORK / "new-week.csv", new_week)
+        run = run_process([*cli, "run"], env)[1]
+        rounds.append({"run": run, "pandas": run_process(script, dict(os.environ))[1]})
+    new_week.unlink()
+    return rounds
 
 
 Row = tuple[str, str, str, str]
@@ -218,39 +216,52 @@ def measure(repeat: int) -> tuple[list[Row], dict[str, Any]]:
     rounds = in_rounds(repeat)
     cli = whole_ingest(repeat)
     weekly = whole_weekly_run(repeat)
-    floor = median_of(rounds, "floor")
-    net_checked = cli["checked"] - cli["startup"]
-    net_unchecked = cli["unchecked"] - cli["startup"]
-    full = median_of(rounds, "full")
-    incremental = median_of(rounds, "incremental")
-    rerun = median_of(rounds, "pandas_rerun")
-    run, script = weekly["run"], weekly["pandas"]
-    built = median_ratio(rounds, _built, lambda r: r["pandas"]["seconds"])
-    share = median_ratio(
-        rounds, lambda r: r["incremental"]["seconds"], lambda r: r["full"]["seconds"]
-    )
-    faster = median_ratio(
-        rounds, lambda r: r["pandas_rerun"]["seconds"], lambda r: r["incremental"]["seconds"]
-    )
+
+    floor = median(cli, lambda r: r["floor"])
+    net_checked = median(cli, lambda r: r["checked"] - r["startup"])
+    net_unchecked = median(cli, lambda r: r["unchecked"] - r["startup_unchecked"])
+    checked_ratio = median(cli, lambda r: (r["checked"] - r["startup"]) / r["floor"])
+    unchecked_ratio = median(cli, lambda r: (r["unchecked"] - r["startup_unchecked"]) / r["floor"])
+    full = median(rounds, seconds("full"))
+    incremental = median(rounds, seconds("incremental"))
+    rerun = median(rounds, seconds("pandas_rerun"))
+    run, script = median(weekly, lambda r: r["run"]), median(weekly, lambda r: r["pandas"])
+    run_ratio = median(weekly, lambda r: r["run"] / r["pandas"])
+    built = median(rounds, lambda r: _built(r) / r["pandas"]["seconds"])
+    share = median(rounds, lambda r: r["incremental"]["seconds"] / r["full"]["seconds"])
+    faster = median(rounds, lambda r: r["pandas_rerun"]["seconds"] / r["incremental"]["seconds"])
     rows = [
         _ratio_row("DuckDB read_csv floor, 1M rows", floor, "", ""),
         _ratio_row(
             "`release-health ingest` 1M rows as shipped (check of record), net of start-up",
             net_checked,
-            f"{net_checked / floor:.2f}x floor",
+            f"{checked_ratio:.2f}x floor",
             "<= 3x floor",
         ),
         _ratio_row(
             "... the same with `--no-contract-check`",
             net_unchecked,
-            f"{net_unchecked / floor:.2f}x floor",
+            f"{unchecked_ratio:.2f}x floor",
             "(informational)",
         ),
-        _ratio_row("... start-up netted out (`ingest` of one row)", cli["startup"], "", ""),
-        _ratio_row("pandas script: read 1M + delivery_weekly", median_of(rounds, "pandas"), "", ""),
+        _ratio_row(
+            "... start-up netted out (`ingest` of one row)",
+            median(cli, lambda r: r["startup"]),
+            "",
+            "",
+        ),
+        _ratio_row(
+            "... start-up netted out without the check",
+            median(cli, lambda r: r["startup_unchecked"]),
+            "",
+            "",
+        ),
+        _ratio_row(
+            "pandas script: read 1M + delivery_weekly", median(rounds, seconds("pandas")), "", ""
+        ),
         _ratio_row(
             "full 1M: ingest (check of record) + classify + delivery_weekly",
-            statistics.median(_built(r) for r in rounds),
+            median(rounds, _built),
             f"{built:.2f}x pandas",
             "<= 1x pandas",
         ),
@@ -271,14 +282,17 @@ def measure(repeat: int) -> tuple[list[Row], dict[str, Any]]:
         _ratio_row(
             "`release-health run` after one new week lands, whole process",
             run,
-            f"{run / script:.2f}x pandas process",
+            f"{run_ratio:.2f}x pandas process",
             "<= 2x",
         ),
         _ratio_row(
-            "render one week's report (5-year warehouse)", median_of(rounds, "render"), "", "<= 5 s"
+            "render one week's report (5-year warehouse)",
+            median(rounds, seconds("render")),
+            "",
+            "<= 5 s",
         ),
     ]
-    steps = {key: median_of(rounds, "incremental", key) for key in rounds[0]["incremental"]}
+    steps = {key: median(rounds, seconds("incremental", key)) for key in rounds[0]["incremental"]}
     return rows, {"steps": steps, "run": run}
 
 

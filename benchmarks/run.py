@@ -345,8 +345,8 @@ def main() -> None:
     ]
     header = (
         f"# Benchmark results\n\n{dt.date.today()} · {platform.machine()} · {os.cpu_count()}"
-        f" cores · Python {platform.python_version()} · medians of {args.repeat} runs; each ratio"
-        " between in-process figures is the median of the ratios within each round of runs."
+        f" cores · Python {platform.python_version()} · medians of {args.repeat} rounds; each"
+        " ratio is the median of the ratios taken within each round."
         f"\n\nInputs: {HISTORY_ROWS:,} deployments over 5 years for 200 services; one new week of"
         f" {NEW_WEEK_ROWS:,} deployments. Produced by `python benchmarks/run.py"
         f"{' --large' if args.large else ''}`.\n\n"

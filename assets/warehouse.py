@@ -523,7 +523,7 @@ _HELD_OPEN: dict[str, duckdb.DuckDBPyConnection] = {}
 
 
 def _held_key(location: Path) -> str:
-    return "" if is_in_memory(location) else str(location.resolve())
+    return str(location.resolve())
 
 
 @contextlib.contextmanager
@@ -536,11 +536,9 @@ def held_open(settings: Settings) -> Iterator[None]:
     file stays locked for the whole command instead of between steps, as a writer holds it
     anyway. A DuckLake is left as it is: its catalog is shared per process already.
     """
-    if settings.is_lake or is_in_memory(settings.warehouse_path):
-        yield
-        return
-    key = _held_key(settings.warehouse_path)
-    if key in _HELD_OPEN:  # held by an outer command already
+    key = "" if settings.is_lake else _held_key(settings.warehouse_path)
+    # an outer command may hold it already
+    if settings.is_lake or is_in_memory(settings.warehouse_path) or key in _HELD_OPEN:
         yield
         return
     conn = open_warehouse(settings)

@@ -217,11 +217,16 @@ def measure(repeat: int) -> tuple[list[Row], dict[str, Any]]:
     cli = whole_ingest(repeat)
     weekly = whole_weekly_run(repeat)
 
+    def checked(r: dict[str, float]) -> float:  # net of its start-up
+        return r["checked"] - r["startup"]
+
+    def unchecked(r: dict[str, float]) -> float:
+        return r["unchecked"] - r["startup_unchecked"]
+
     floor = median(cli, lambda r: r["floor"])
-    net_checked = median(cli, lambda r: r["checked"] - r["startup"])
-    net_unchecked = median(cli, lambda r: r["unchecked"] - r["startup_unchecked"])
-    checked_ratio = median(cli, lambda r: (r["checked"] - r["startup"]) / r["floor"])
-    unchecked_ratio = median(cli, lambda r: (r["unchecked"] - r["startup_unchecked"]) / r["floor"])
+    net_checked, net_unchecked = median(cli, checked), median(cli, unchecked)
+    checked_ratio = median(cli, lambda r: checked(r) / r["floor"])
+    unchecked_ratio = median(cli, lambda r: unchecked(r) / r["floor"])
     full = median(rounds, seconds("full"))
     incremental = median(rounds, seconds("incremental"))
     rerun = median(rounds, seconds("pandas_rerun"))

@@ -105,12 +105,21 @@ def _quarantine(
     )
 
 
+#: the judged rows bound for staging: neither duplicate nor rejected
+ACCEPTED = "dedupe = 'unique' AND len(reasons) = 0"
+
+
 def _accepted(conn: duckdb.DuckDBPyConnection, table: str) -> str:
-    """The rows of the staged batch bound for ``table`` (a subquery of temp table ``judged``):
-    neither duplicate nor rejected, with the table's columns."""
+    """The rows of the staged batch bound for ``table`` (a subquery of temp table ``judged``),
+    with the table's columns."""
     judged = set(_columns_of(conn, "judged"))
     columns = ", ".join(f'"{c}"' for c in _columns_of(conn, table) if c in judged)
-    return f"(SELECT {columns} FROM judged WHERE dedupe = 'unique' AND len(reasons) = 0)"
+    return f"(SELECT {columns} FROM judged WHERE {ACCEPTED})"
+
+
+def _same_key(key: list[str], left: str, right: str) -> str:
+    """SQL: the rows ``left`` and ``right`` (aliases) have the same key."""
+    return " AND ".join(f'{left}."{c}" = {right}."{c}"' for c in key)
 
 
 def _upsert(
@@ -131,8 +140,7 @@ def _upsert(
         "CREATE OR REPLACE TEMP TABLE upsert_matched AS SELECT "
         + ", ".join(f'a."{c}"' for c in key)
         + f', a.row_hash, s.row_hash AS kept_hash, s."{event}" AS kept_event FROM {accepted} a'
-        + f" JOIN {table} s ON "
-        + " AND ".join(f's."{c}" = a."{c}"' for c in key)
+        + f" JOIN {table} s ON {_same_key(key, 's', 'a')}"
     )
     (rows,) = conn.execute(f"SELECT count(*) FROM {accepted}").fetchone()
     matched, updated = conn.execute(
@@ -142,9 +150,8 @@ def _upsert(
     fresh = f"FROM {accepted} a"
     if matched > updated:
         fresh += (
-            " WHERE NOT EXISTS (SELECT 1 FROM upsert_matched m WHERE "
-            + " AND ".join(f'm."{c}" = a."{c}"' for c in key)
-            + " AND m.kept_hash = m.row_hash)"
+            " WHERE NOT EXISTS (SELECT 1 FROM upsert_matched m"
+            f" WHERE {_same_key(key, 'm', 'a')} AND m.kept_hash = m.row_hash)"
         )
     if kind.name != "inventory":
         conn.execute(
@@ -155,9 +162,8 @@ def _upsert(
         )
     if updated:
         conn.execute(
-            f"DELETE FROM {table} s USING upsert_matched m WHERE "
-            + " AND ".join(f's."{c}" = m."{c}"' for c in key)
-            + " AND m.kept_hash <> m.row_hash"
+            f"DELETE FROM {table} s USING upsert_matched m"
+            f" WHERE {_same_key(key, 's', 'm')} AND m.kept_hash <> m.row_hash"
         )
     conn.execute(
         f"INSERT INTO {table} BY NAME SELECT a.*, $source AS source, $sha AS source_file,"
@@ -263,7 +269,7 @@ def stage_batch(
         apply_reject_ratio(report, settings)
     event = batch.kind.event_column
     report.first_event_at, report.last_event_at = conn.execute(
-        f'SELECT min("{event}"), max("{event}") FROM {_accepted(conn, batch.kind.table)}'
+        f'SELECT min("{event}"), max("{event}") FROM judged WHERE {ACCEPTED}'
     ).fetchone()
 
 

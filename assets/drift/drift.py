@@ -53,42 +53,58 @@ class ServiceHistory:
     #: each baseline version's first arrival in the baseline (as first_seen is given)
     baseline_at: dict[str, dt.datetime | int] = field(default_factory=dict)
     _between: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
-    _semver_index: list[tuple[tuple, str]] | None = field(default=None, repr=False)
+    #: the baseline's versions as (precedence, text) when all are semver of one flavour, in
+    #: the baseline's order until sorted; [] when they are not
+    _semver: list[tuple[tuple, str]] | None = field(default=None, repr=False)
     _flavour: str | None = field(default=None, repr=False)
-    #: the index's sort keys alone, for bisection
-    _keys: list[tuple] = field(default_factory=list, repr=False)
+    #: the sort keys of the sorted ``_semver``, for bisection (None: not sorted yet)
+    _keys: list[tuple] | None = field(default=None, repr=False)
+    _scans: int = field(default=0, repr=False)
 
     def versions_between(self, older: str, newer: str) -> list[str]:
         """The baseline's versions after ``older`` up to ``newer`` (cached per pair).
 
-        When every baseline version is a semver of one flavour (the common case), a sorted
-        index answers by bisection; otherwise each candidate is compared.
+        When every baseline version is a semver of one flavour (the common case), they are
+        picked by precedence: by a scan for the first few questions about a service (a week's
+        build asks one or two), by bisection of a sorted index after that; otherwise each
+        candidate is compared.
         """
         if (older, newer) not in self._between:
-            self._between[older, newer] = self._indexed(older, newer)
+            self._between[older, newer] = self._picked(older, newer)
         return self._between[older, newer]
 
-    def _indexed(self, older: str, newer: str) -> list[str]:
+    def _picked(self, older: str, newer: str) -> list[str]:
         ends = classify_version(older), classify_version(newer)
-        index = self._index()
-        if index and all(e.precedence is not None and e.flavour == self._flavour for e in ends):
-            keys = self._keys
-            low = bisect.bisect_right(keys, ends[0].precedence)
-            high = bisect.bisect_right(keys, ends[1].precedence)
-            return [text for _, text in index[low:high]]
-        return versions_between(older, newer, self.baseline_changes, self.first_seen)
+        semvers = self._semvers()
+        if not semvers or not all(
+            e.precedence is not None and e.flavour == self._flavour for e in ends
+        ):
+            return versions_between(older, newer, self.baseline_changes, self.first_seen)
+        low, high = ends[0].precedence, ends[1].precedence
+        if self._keys is None and self._scans < _SCANS_BEFORE_SORTING:
+            self._scans += 1
+            return [text for _, text in sorted(v for v in semvers if low < v[0] <= high)]
+        if self._keys is None:
+            semvers.sort()
+            self._keys = [key for key, _ in semvers]
+        start = bisect.bisect_right(self._keys, low)
+        return [text for _, text in semvers[start : bisect.bisect_right(self._keys, high)]]
 
-    def _index(self) -> list[tuple[tuple, str]]:
-        if self._semver_index is None:
+    def _semvers(self) -> list[tuple[tuple, str]]:
+        if self._semver is None:
             infos = [classify_version(v) for v in self.baseline_changes]
             flavours = {info.flavour for info in infos}
             if infos and len(flavours) == 1 and all(i.precedence for i in infos):
                 self._flavour = flavours.pop()
-                self._semver_index = sorted((i.precedence, i.text) for i in infos)
-                self._keys = [key for key, _ in self._semver_index]
+                self._semver = [(i.precedence, i.text) for i in infos]
             else:
-                self._flavour, self._semver_index = None, []
-        return self._semver_index
+                self._flavour, self._semver = None, []
+        return self._semver
+
+
+#: how many questions about one service's versions are answered by a scan of them before
+#: they are sorted once (a scan costs about as much as a sort's few comparisons per version)
+_SCANS_BEFORE_SORTING = 8
 
 
 @dataclass(frozen=True)

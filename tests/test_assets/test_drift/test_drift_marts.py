@@ -258,7 +258,7 @@ def test_without_any_inventory_drift_is_judged_every_sunday(tmp_path):
 
 
 def test_indexed_versions_between_matches_the_general_rule():
-    from assets.drift.drift import ServiceHistory
+    from assets.drift.drift import _SCANS_BEFORE_SORTING, ServiceHistory
     from assets.drift.versions import versions_between
 
     versions = [
@@ -266,9 +266,15 @@ def test_indexed_versions_between_matches_the_general_rule():
         "2.0.0-alpha.beta", "2.0.0-beta.2", "2.0.0-beta.11", "2.0.0", "v2.0.1",
     ]  # fmt: skip
     history = ServiceHistory(baseline_changes=dict.fromkeys(versions, 1))
-    for older, newer in [("1.0.0", "2.0.0"), ("1.1.0-rc.1", "1.10.0"), ("2.0.0-alpha", "v2.0.1")]:
-        assert history.versions_between(older, newer) == versions_between(older, newer, versions)
     assert history.versions_between("1.0.0", "1.2.0") == ["1.1.0-rc.1", "1.1.0", "1.2.0"]
+    # every pair: the first few are answered by a scan, the rest from the sorted index
+    pairs = [(a, b) for i, a in enumerate(versions) for b in versions[i:]]
+    assert len(pairs) > _SCANS_BEFORE_SORTING
+    for older, newer in pairs:
+        assert history.versions_between(older, newer) == versions_between(older, newer, versions)
+    assert history.versions_between("2.0.0-alpha", "2.0.0") == [
+        "2.0.0-alpha.1", "2.0.0-alpha.beta", "2.0.0-beta.2", "2.0.0-beta.11", "2.0.0",
+    ]  # fmt: skip
 
 
 HOTFIX_DEPLOYMENTS = """\

@@ -12,9 +12,11 @@ SET TimeZone = 'UTC';
 -- rh_parse_zoned, which splits the name off and applies it with timezone(). (The cast reads a
 -- zone name only after a space, so values without one skip the letter search.) A wall time
 -- that occurs twice (the hour the clocks go back) reads as the later one, as ICU does.
+-- rh_time_zones() is DuckDB's zone names, lower case, joined by '|': the warehouse module
+-- creates it on each connection before this file.
 CREATE OR REPLACE TEMP MACRO rh_parse_zoned(parts) AS
     CASE
-        WHEN list_contains((SELECT list(lower(name)) FROM pg_timezone_names()), lower(parts.zone))
+        WHEN list_contains(string_split(rh_time_zones(), '|'), lower(parts.zone))
             THEN timezone(parts.zone, TRY_CAST(parts.local AS TIMESTAMP))
     END;
 

@@ -13,14 +13,14 @@ WITH facts AS (
 scoped AS (
     SELECT unnest(['org', 'team:' || team]) AS scope, * FROM facts
 ),
+services AS MATERIALIZED (
+    SELECT service, team, first_at FROM rh_service_spans($production, NULL)
+),
+-- a team's first week: the first of the services it has now
 first_weeks AS (
-    SELECT 'org' AS scope, rh_week(min(started_at), $tz) AS first_week
-    FROM staging.deployments WHERE environment = $production AND status <> 'cancelled'
+    SELECT 'org' AS scope, rh_week(min(first_at), $tz) AS first_week FROM services
     UNION ALL
-    SELECT 'team:' || t.team, rh_week(min(d.started_at), $tz)
-    FROM staging.deployments d JOIN rh_service_teams($production) t USING (service)
-    WHERE d.environment = $production AND d.status <> 'cancelled'
-    GROUP BY t.team
+    SELECT 'team:' || team, rh_week(min(first_at), $tz) FROM services GROUP BY team
 ),
 -- every week of every scope from its first week (or the window start) to $week_to
 scope_weeks AS (
@@ -94,7 +94,7 @@ restores AS (
             coalesce(t.team, 'unknown') AS team,
             date_diff('second', i.opened_at, i.resolved_at) / 3600.0 AS restore_hours
         FROM staging.incidents i
-        LEFT JOIN rh_service_teams($production) t USING (service)
+        LEFT JOIN services t USING (service)
         WHERE i.environment = $production
           AND i.opened_at >= rh_local_midnight($week_from, $tz)
           AND i.opened_at < rh_local_midnight($week_to + 7, $tz)

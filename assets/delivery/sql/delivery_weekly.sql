@@ -10,14 +10,11 @@ WITH facts AS (
 ),
 span AS (
     SELECT
-        d.service,
-        t.team,
-        rh_week(min(d.started_at), $tz) AS first_week,
-        rh_week(max(d.started_at), $tz) AS last_week
-    FROM staging.deployments d
-    JOIN rh_service_teams($production) t USING (service)
-    WHERE d.environment = $production AND d.status <> 'cancelled'
-    GROUP BY ALL
+        service,
+        team,
+        rh_week(first_at, $tz) AS first_week,
+        rh_week(last_at, $tz) AS last_week
+    FROM rh_service_spans($production, NULL)
 ),
 grid AS (
     SELECT s.service, s.team, w.week_start

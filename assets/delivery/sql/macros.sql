@@ -1,10 +1,19 @@
 -- Delivery-metric building blocks (README: Metrics), created on every connection.
 
--- The team a service belongs to now: the team of its latest production deployment.
-CREATE OR REPLACE TEMP MACRO rh_service_teams(production) AS TABLE
-    SELECT service, arg_max(team, started_at) AS team
+-- Per service deployed to production (not cancelled): the team it belongs to now (the team
+-- of its latest production deployment) and its first and last production deployment. With
+-- since (NULL: all), only the services deployed from since on, from those deployments: their
+-- team and last deployment are the same (the latest is among them), their first is the first
+-- from since on. Reading from since on skips the older row groups.
+CREATE OR REPLACE TEMP MACRO rh_service_spans(production, since) AS TABLE
+    SELECT
+        service,
+        arg_max(team, started_at) AS team,
+        min(started_at) AS first_at,
+        max(started_at) AS last_at
     FROM staging.deployments
     WHERE environment = production AND status <> 'cancelled'
+      AND (since IS NULL OR started_at >= since)
     GROUP BY service;
 
 -- Whole seconds from instant a to instant b, as date_diff('second', a, b) counts them (second
@@ -25,7 +34,8 @@ CREATE OR REPLACE TEMP MACRO rh_production_facts(
             timezone(tz, d.started_at) AS local_start,
             coalesce(d.finished_at, d.started_at) AS done_at
         FROM staging.deployments d
-        JOIN rh_service_teams(production) t USING (service)
+        -- every service deployed here was deployed from from_ts on
+        JOIN rh_service_spans(production, from_ts) t USING (service)
         WHERE d.environment = production
           AND d.status <> 'cancelled'
           AND d.started_at >= from_ts

@@ -56,24 +56,32 @@ from_inventory AS (
     FROM latest_capture l
     JOIN staging.inventory i USING (environment, captured_at)
 ),
-successful AS (
+successful AS NOT MATERIALIZED (
     SELECT service, environment, version, coalesce(finished_at, started_at) AS done_at
     FROM staging.deployments
     WHERE status = 'succeeded'
       AND list_contains($chain, environment)
       AND environment NOT IN (SELECT environment FROM inventoried)
 ),
-pairs AS (SELECT DISTINCT service, environment FROM successful),
-grid AS (SELECT d.as_of, d.until, p.service, p.environment FROM recomputed d, pairs p),
--- what the recomputed days can see: the deployments since the first of them began, and each
--- (service, environment)'s last one before (a group, cheaper than sorting all history)
 first_until AS (SELECT min(until) AS at FROM recomputed),
+-- every (service, environment) deployed to, with its last deployment before the first
+-- recomputed day ended (NULL when none): one group over all history, cheaper than sorting it
+pairs AS (
+    SELECT
+        s.service,
+        s.environment,
+        arg_max(s.version, s.done_at) FILTER (s.done_at < f.at) AS version,
+        max(s.done_at) FILTER (s.done_at < f.at) AS done_at
+    FROM successful s, first_until f
+    GROUP BY s.service, s.environment
+),
+grid AS (SELECT d.as_of, d.until, p.service, p.environment FROM recomputed d, pairs p),
+-- what the recomputed days can see: the deployments since the first of them ended, and each
+-- pair's last one before
 seen AS (
     SELECT s.* FROM successful s, first_until f WHERE s.done_at >= f.at
     UNION ALL
-    SELECT s.service, s.environment, arg_max(s.version, s.done_at), max(s.done_at)
-    FROM successful s, first_until f WHERE s.done_at < f.at
-    GROUP BY s.service, s.environment
+    SELECT * FROM pairs WHERE done_at IS NOT NULL
 ),
 from_deployments AS (
     SELECT

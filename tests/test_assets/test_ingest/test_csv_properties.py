@@ -133,3 +133,38 @@ def test_every_record_is_accounted_for_with_its_text_as_written(
             assert record["version"] == (cells["version"] or None)
             assert record["service"] == (cells["service"] or None)
             assert record["note"] == (cells["note"] or None)
+
+
+def test_records_are_numbered_in_file_order_when_read_in_parallel(tmp_path: Path) -> None:
+    """DuckDB reads a CSV file of more than a few megabytes in parts, in parallel, and the
+    table it fills keeps the file's order only because insertion order is preserved. Each
+    record's number is its place in the file: for the quarantined records (the 7th, then every
+    9,973rd) the number names their own text, and every staged row has its own values."""
+    rows = 150_000
+    bad = {7, *range(9_973, rows + 1, 9_973)}
+    lines = ["deployment_id,service,environment,version,status,started_at,note"]
+    for number in range(1, rows + 1):
+        status = "bogus" if number in bad else "succeeded"
+        lines.append(
+            f"id{number},svc-{number % 13},prod,1.0.{number},{status},2024-03-04T10:00:00Z"
+            f",{'x' * (number % 50)}"  # the lines differ in length
+        )
+    path = tmp_path / "deployments.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 12_000_000
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        (report,) = ingest_file(conn, path, parse_settings({}))
+        staged = conn.execute(
+            "SELECT count(*), count(*) FILTER (version <> '1.0.' || substr(deployment_id, 3))"
+            " FROM staging.deployments"
+        ).fetchone()
+        rejected = conn.execute(
+            "SELECT record_number, record->>'deployment_id', record->>'version'"
+            " FROM quarantine.rejected_rows ORDER BY record_number"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert report.status == "loaded", report.error
+    assert staged == (rows - len(bad), 0)
+    assert rejected == [(n, f"id{n}", f"1.0.{n}") for n in sorted(bad)]

@@ -142,7 +142,6 @@ def _upsert(
         + f', a.row_hash, s.row_hash AS kept_hash, s."{event}" AS kept_event FROM {accepted} a'
         + f" JOIN {table} s ON {_same_key(key, 's', 'a')}"
     )
-    (rows,) = conn.execute(f"SELECT count(*) FROM {accepted}").fetchone()
     matched, updated = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE kept_hash <> row_hash) FROM upsert_matched"
     ).fetchone()
@@ -171,12 +170,13 @@ def _upsert(
         {"source": batch.source, "sha": report.file_sha256, "now": now},
     )
     conn.execute("DROP TABLE upsert_matched")
-    report.rows_inserted, report.rows_updated = int(rows - matched), int(updated)
+    report.rows_inserted = report.rows_accepted - int(matched)
+    report.rows_updated = int(updated)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, batch: RecordBatch, report: FileReport) -> None:
     accepted, rejected, duplicate = conn.execute(
-        "SELECT count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) = 0),"
+        f"SELECT count(*) FILTER (WHERE {ACCEPTED}),"
         " count(*) FILTER (WHERE dedupe <> 'duplicate' AND len(reasons) > 0),"
         " count(*) FILTER (WHERE dedupe = 'duplicate') FROM judged"
     ).fetchone()

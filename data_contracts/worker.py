@@ -14,6 +14,7 @@ program only: a request is ``(function name, args)``, a reply ``(ok, value or ex
 from __future__ import annotations
 
 import atexit
+import gc
 import pickle
 import subprocess
 import sys
@@ -98,6 +99,7 @@ def _serve() -> None:
     from data_contracts.validate import warm_up
 
     warm_up()
+    gc.freeze()  # GX's objects live as long as the worker (see ``pipelines.cli.cmd_run``)
     functions = {
         name: getattr(importlib.import_module(module), attribute)
         for name, (module, attribute) in _FUNCTIONS.items()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import re
 import shutil
@@ -357,6 +358,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.runner import run_pipeline
     from reports.paths import week_page
 
+    # The objects imported so far (Dagster's are most of them) live as long as the process:
+    # set aside from the cyclic garbage collector, they are not traversed again by every full
+    # collection, which steps making many small objects (drift's verdicts) trigger.
+    gc.freeze()
     # a busy, read-only or foreign warehouse is one line here, not a failed step inside the run
     with open_warehouse(settings) as conn:
         if args.week is not None:

@@ -332,10 +332,10 @@ class CsvBatch(RecordBatch):
     def _read_body(self, conn: duckdb.DuckDBPyConnection, source: str) -> list[tuple]:
         """DuckDB reads the body into ``raw_batch``; its rejected lines, grouped by line.
 
-        The rows are read in parallel into a table that keeps the file's order, and numbered
-        from their position in it (``rowid``) as they are copied into ``raw_batch``: numbering
-        them as they are read (``row_number() OVER ()``) would make the read one thread, and
-        at a million rows that took longer than the copy.
+        The rows are read in parallel into ``raw_batch``, which keeps the file's order, and
+        then numbered from their position in it (``rowid``): numbering them as they are read
+        (``row_number() OVER ()``) would make the read one thread, and copying them into a
+        numbered table would write every row twice.
         """
         select, params = self._named_select()
         try:
@@ -343,7 +343,8 @@ class CsvBatch(RecordBatch):
             conn.execute("DROP TABLE IF EXISTS temp.rh_csv_rejects")
             conn.execute("DROP TABLE IF EXISTS temp.rh_csv_scans")
             conn.execute(
-                f"CREATE OR REPLACE TEMP TABLE rh_csv_body AS SELECT {select}"
+                "CREATE OR REPLACE TEMP TABLE raw_batch AS"
+                f" SELECT CAST(NULL AS BIGINT) AS record_number, {select}"
                 " FROM read_csv($path, all_varchar = true, header = true, delim = $delim,"
                 " quote = '\"', escape = '\"', null_padding = false, auto_detect = false,"
                 " max_line_size = $max_line, store_rejects = true,"
@@ -357,11 +358,7 @@ class CsvBatch(RecordBatch):
                     "columns": {f"c{i}": "VARCHAR" for i in range(len(self.header))},
                 },
             )
-            conn.execute(
-                "CREATE OR REPLACE TEMP TABLE raw_batch AS"
-                " SELECT rowid + 1 AS record_number, * FROM rh_csv_body"
-            )
-            conn.execute("DROP TABLE temp.rh_csv_body")
+            conn.execute("UPDATE raw_batch SET record_number = rowid + 1")
             return conn.execute(
                 "SELECT line, list(error_type::VARCHAR ORDER BY column_idx),"
                 " first(error_message) FROM rh_csv_rejects GROUP BY line ORDER BY line"

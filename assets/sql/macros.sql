@@ -30,16 +30,23 @@ CREATE OR REPLACE TEMP MACRO rh_parse_text(s, tz) AS
             ['local', 'zone']
         ))
         -- the common case, without further regular expressions: text the cast reads, read in
-        -- UTC (the session's zone) unless it carries its own offset
-        WHEN tz = 'UTC' AND TRY_CAST(s AS TIMESTAMPTZ) IS NOT NULL THEN TRY_CAST(s AS TIMESTAMPTZ)
-        WHEN regexp_full_match(s, '\d{4}-\d{1,2}-\d{1,2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?')
-            THEN timezone(tz, TRY_CAST(s AS TIMESTAMP))
-        ELSE TRY_CAST(
-            regexp_replace(
-                regexp_replace(s, '[zZ]$', '+00:00'),
-                '([Tt ]\d{1,2}:\d{2})(\s*[+-]\d)',
-                '\1:00\2'
-            ) AS TIMESTAMPTZ)
+        -- UTC (the session's zone) unless it carries its own offset; coalesce casts each
+        -- value once and tries the rest only where the cast found no timestamp
+        ELSE coalesce(
+            CASE WHEN tz = 'UTC' THEN TRY_CAST(s AS TIMESTAMPTZ) END,
+            CASE
+                WHEN regexp_full_match(
+                    s, '\d{4}-\d{1,2}-\d{1,2}([Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?'
+                )
+                    THEN timezone(tz, TRY_CAST(s AS TIMESTAMP))
+                ELSE TRY_CAST(
+                    regexp_replace(
+                        regexp_replace(s, '[zZ]$', '+00:00'),
+                        '([Tt ]\d{1,2}:\d{2})(\s*[+-]\d)',
+                        '\1:00\2'
+                    ) AS TIMESTAMPTZ)
+            END
+        )
     END;
 
 -- An instant Python and pandas can hold (years 1 to 9999 in UTC), else NULL.

@@ -84,5 +84,17 @@ CREATE OR REPLACE TEMP MACRO rh_weeks(first_week, last_week) AS TABLE
 -- Local calendar day of ts in tz.
 CREATE OR REPLACE TEMP MACRO rh_day(ts, tz) AS CAST(timezone(tz, ts) AS DATE);
 
+-- nullif(trim(s), ''), which costs a copy of every value, taken only where trim may change
+-- it. trim takes exactly the 17 Unicode space separators, of which only ' ' is ASCII; every
+-- other one is encoded in bytes of 0x80 and up. So a value whose first byte is printable
+-- ASCII (compared bytewise), that does not end in ' ' and whose characters are all ASCII
+-- (as many bytes as characters) is its own trim, and not empty.
+CREATE OR REPLACE TEMP MACRO rh_trimmed(s) AS
+    CASE
+        WHEN s < '!' OR s >= chr(127) OR ends_with(s, ' ') OR strlen(s) <> length(s)
+            THEN nullif(trim(s), '')
+        ELSE s
+    END;
+
 -- Text that is empty after trimming counts as missing.
-CREATE OR REPLACE TEMP MACRO rh_text(x) AS nullif(trim(CAST(x AS VARCHAR)), '');
+CREATE OR REPLACE TEMP MACRO rh_text(x) AS rh_trimmed(CAST(x AS VARCHAR));

@@ -423,3 +423,30 @@ def test_json_lines_equivalent_to_csv_give_identical_rows(
     from_csv, from_jsonl = load_both_formats(tmp_path, settings, write_input)
 
     assert from_jsonl == from_csv
+
+
+def test_text_is_trimmed_exactly_as_trim_does_for_every_character(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """rh_text skips trim where it cannot change a value; with every Unicode character alone,
+    first and last in a value, it must still equal nullif(trim(value), '')."""
+    differing, trimmed = warehouse.execute(
+        """
+        WITH characters AS (
+            SELECT chr(CAST(i AS INTEGER)) AS c FROM range(1, 1114112) t(i)
+            WHERE i < 55296 OR i > 57343  -- surrogates are no characters
+        ),
+        values AS (
+            SELECT unnest([c, c || 'a', 'a' || c, c || 'ab' || c, 'a' || c || 'b']) AS v
+            FROM characters
+            UNION ALL SELECT unnest(['', '  ', 'a b', 'é', ' é ', '1.0 ', NULL])
+        )
+        SELECT count(*) FILTER (rh_text(v) IS DISTINCT FROM nullif(trim(v), '')),
+               count(*) FILTER (rh_text(v) IS DISTINCT FROM v)
+        FROM values
+        """
+    ).fetchone()
+    assert differing == 0
+    # the 17 space separators trim takes, alone (NULL), first, last and both: 4 * 17; and
+    # '', '  ' (NULL), ' é ' and '1.0 ' (NULL is NULL both ways)
+    assert trimmed == 4 * 17 + 4

@@ -18,6 +18,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -426,31 +427,40 @@ class _Ingest:
             drop_stage(self.conn, tag)
 
     def flush(self) -> None:
-        """Run the contract check for every waiting file, then commit each file's verdict."""
-        waiting, self.waiting = self.waiting, []
-        if self.validator:
-            self._check(waiting)
-        for staged in waiting:
-            self._commit(staged)
+        """Run the contract check for every waiting file, then commit each file's verdict.
 
-    def _check(self, waiting: list[_Staged]) -> None:
+        The check runs in a thread while the first file's rows are written: GX spends its time
+        in Python and DuckDB writes without holding the interpreter, so the two overlap. The
+        rows are written as though the check will agree, and the transaction commits only once
+        its verdict is in; where the verdict holds a file, the transaction is rolled back and
+        written again without its rows.
+        """
+        waiting, self.waiting = self.waiting, []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contract-check") as thread:
+            check = self._check(waiting, thread) if self.validator else None
+            for staged in waiting:
+                self._commit(staged, check)
+
+    def _check(self, waiting: list[_Staged], thread: ThreadPoolExecutor) -> _Check:
         by_kind: dict[str, list[tuple[FileReport, RecordBatch, int]]] = {}
         for staged in waiting:
             for tag, batch, report in staged.parts:
                 if report.contract_status == "pending":
                     by_kind.setdefault(batch.kind.name, []).append((report, batch, tag))
-        for items in by_kind.values():
-            kind = items[0][1].kind
-            frames = [self._candidates(tag) for _, _, tag in items]
-            verdicts = self.validator(kind, frames)
-            validations = {}
-            for (report, _, _), (status, detail) in zip(items, verdicts, strict=True):
-                validation = detail.pop(VALIDATION, None)
-                if validation is not None:
-                    validations[validation.validation_id] = validation
-                report.contract_status, report.contract_detail = status, detail
-                apply_reject_ratio(report, self.settings)
-            _store_validations(self.conn, list(validations.values()))
+        # the rows GX validates are read here: the connection stays with this thread
+        requests = [
+            (items, items[0][1].kind, [self._candidates(tag) for _, _, tag in items])
+            for items in by_kind.values()
+        ]
+        validator = self.validator
+
+        def validate() -> list[tuple[list[FileReport], list[tuple[str, dict[str, Any]]]]]:
+            return [
+                ([report for report, _, _ in items], validator(kind, frames))
+                for items, kind, frames in requests
+            ]
+
+        return _Check(self.settings, thread.submit(validate))
 
     def _candidates(self, tag: int) -> Part:
         unpark_stage(self.conn, tag)
@@ -462,13 +472,24 @@ class _Ingest:
         finally:
             park_stage(self.conn, tag)
 
-    def _commit(self, staged: _Staged) -> None:
+    def _counts(self, report: FileReport) -> bool:
+        """Whether the file's rows will count: so far as its verdict is known, the check
+        agreeing where it is still running."""
+        if report.contract_status != "pending":
+            probe = replace(report)
+        else:
+            probe = replace(report, contract_status="passed")
+            apply_reject_ratio(probe, self.settings)
+        _settle([probe], self.accept_reason, _now())
+        return probe.status in COUNTED
+
+    def _commit(self, staged: _Staged, check: _Check | None) -> None:
         """One transaction: quarantine, rows (unless held) and the verdict of every part."""
         now = _now()
         reports = [report for _, _, report in staged.parts]
-        _settle(reports, self.accept_reason, now)
 
         def write() -> None:
+            counted = []
             for tag, batch, report in staged.parts:
                 if self.accept_reason is not None:  # its held verdict quarantined these
                     self.conn.execute(
@@ -477,15 +498,26 @@ class _Ingest:
                         {"sha": report.file_sha256, "kind": report.kind},
                     )
                 unpark_stage(self.conn, tag)
-                counts = report.status in {"loaded", "accepted", "empty"}
-                write_batch(self.conn, batch, report, self.settings, now, rows_count=counts)
-                _record(self.conn, report, now)
+                counted.append(self._counts(report))
+                write_batch(self.conn, batch, report, self.settings, now, rows_count=counted[-1])
                 # set aside again, not dropped: a commit that collides with another writer's
                 # is written again, and the local temp tables may outlive its rollback
                 park_stage(self.conn, tag)
+            if check is not None:
+                _store_validations(self.conn, check.verdicts(reports))
+            _settle(reports, self.accept_reason, now)
+            if [report.status in COUNTED for report in reports] != counted:
+                raise _VerdictDiffers
+            for report in reports:
+                _record(self.conn, report, now)
 
         try:
-            in_transaction(self.conn, write)
+            try:
+                in_transaction(self.conn, write)
+            except _VerdictDiffers:  # rolled back: written again now that the verdict is known
+                in_transaction(self.conn, write)
+            if check is not None:
+                check.stored.update(_validation_ids(reports))
             self._drop(staged)
         except duckdb.Error as exc:
             self._drop(staged)
@@ -496,27 +528,63 @@ class _Ingest:
         self._done(reports)
 
 
+#: the statuses under which a file's rows count
+COUNTED = frozenset({"loaded", "accepted", "empty"})
+
+
+class _VerdictDiffers(Exception):
+    """A file's verdict does not count its rows as they were written (expecting the check to
+    agree), or the other way round."""
+
+
+class _Check:
+    """The contract check of one flush, running in its thread; its verdicts, once in, are
+    set on the files' reports."""
+
+    def __init__(self, settings: Settings, running: Future) -> None:
+        self.settings, self.running = settings, running
+        self.validations: dict[str, Validation] | None = None
+        #: the GX results already committed with an earlier file
+        self.stored: set[str] = set()
+
+    def verdicts(self, reports: list[FileReport]) -> list[Validation]:
+        """Wait for the check; the GX results of ``reports`` not yet stored."""
+        if self.validations is None:
+            self.validations = {}
+            for checked, verdicts in self.running.result():
+                for report, (status, detail) in zip(checked, verdicts, strict=True):
+                    validation = detail.pop(VALIDATION, None)
+                    if validation is not None:
+                        self.validations[validation.validation_id] = validation
+                    report.contract_status, report.contract_detail = status, detail
+                    apply_reject_ratio(report, self.settings)
+        wanted = _validation_ids(reports) - self.stored
+        return [self.validations[key] for key in sorted(wanted) if key in self.validations]
+
+
+def _validation_ids(reports: list[FileReport]) -> set[str]:
+    return {str((report.contract_detail or {}).get("validation_id")) for report in reports}
+
+
 def _store_validations(conn: duckdb.DuckDBPyConnection, validations: list[Validation]) -> None:
-    """Keep GX's result of each check (``raw.contract_validations``) for the Data Docs."""
+    """Keep GX's result of each check (``raw.contract_validations``) for the Data Docs, in the
+    transaction of the first file it judged."""
     if not validations:
         return
     now = _now()
-    in_transaction(
-        conn,
-        lambda: conn.executemany(
-            "INSERT INTO raw.contract_validations VALUES (?, ?, ?, ?, ?, ?)",
+    conn.executemany(
+        "INSERT INTO raw.contract_validations VALUES (?, ?, ?, ?, ?, ?)",
+        [
             [
-                [
-                    v.validation_id,
-                    v.kind,
-                    v.suite,
-                    now,
-                    bool(v.document.get("success")),
-                    json.dumps(v.document, default=str),
-                ]
-                for v in validations
-            ],
-        ),
+                v.validation_id,
+                v.kind,
+                v.suite,
+                now,
+                bool(v.document.get("success")),
+                json.dumps(v.document, default=str),
+            ]
+            for v in validations
+        ],
     )
 
 

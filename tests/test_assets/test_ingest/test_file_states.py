@@ -199,3 +199,43 @@ def test_folder_ingested_again_without_kind_after_a_kind_flag(
     (first,) = ingest_paths(warehouse, [folder], settings, kind="deployments")
     (second,) = ingest_paths(warehouse, [folder], settings)
     assert (first.status, second.status) == ("loaded", "unchanged")
+
+
+def test_a_disagreeing_check_holds_a_file_whose_rows_were_already_written(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+) -> None:
+    """The rows are written while GX runs, expecting it to agree; when it disagrees (here the
+    quarantine's verdict handed to it has lost a rejection, as a quarantine bug would), that
+    transaction is rolled back and the file is held with none of its rows counted. The suspect
+    file is committed first, while the check is still running."""
+    suspect = write_input(
+        "1-suspect.csv",
+        f"{HEADER}\n"
+        "s1,api,prod,1.0,succeeded,2024-03-04T10:00:00Z\n"
+        "s2,api,prod,1.1,exploded,2024-03-05T10:00:00Z\n"
+        "s3,api,prod,1.2,succeeded,2024-03-06T10:00:00Z\n",
+    )
+    write_input("2-good.csv", GOOD)
+
+    def quarantine_missed_one(kind, parts):
+        # the suspect file's verdict without its rejection: GX still finds record 2
+        return validate_batches(kind, [(p.frame, {}, p.parameters) for p in parts])
+
+    reports = ingest_paths(warehouse, [suspect.parent], settings, validator=quarantine_missed_one)
+
+    assert [(Path(r.path).name, r.status) for r in reports] == [
+        ("1-suspect.csv", "held"),
+        ("2-good.csv", "loaded"),
+    ]
+    held = reports[0]
+    assert held.contract_status == "disagreed"
+    assert held.error.startswith("contract_disagreed: the Great Expectations check")
+    assert held.contract_detail["only_in_gx"] == [(2, "unknown_status")]
+    # none of the held file's rows count; the good file of the same check loaded
+    assert staged_ids(warehouse) == ["g1"]
+    assert states(warehouse) == {
+        "1-suspect.csv": ("held", held.error),
+        "2-good.csv": ("loaded", None),
+    }
+    # one GX call for both files, its result stored once
+    assert warehouse.execute("SELECT count(*) FROM raw.contract_validations").fetchone() == (1,)

@@ -7,12 +7,13 @@ pandas (moved from DuckDB through Arrow).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from data_contracts.sql import format_reason
@@ -139,6 +140,31 @@ def validate_frame(
         return validate_here(suite, frame, index_column, parameters)
 
 
+@lru_cache(maxsize=16)
+def _gx_objects(document: str) -> tuple[Any, Any]:
+    """GX's suite and whole-frame batch definition for a suite (its JSON document), made once
+    per process: building them took as long as a tenth of a week's check."""
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    suite = json.loads(document)
+    gx_suite = ExpectationSuite(name=suite["name"])
+    for position, expectation in enumerate(suite["expectations"]):
+        # GX may return results in another order; the position in meta maps them back
+        gx_suite.add_expectation_configuration(
+            ExpectationConfiguration(
+                type=expectation["type"],
+                kwargs=expectation["kwargs"],
+                meta={**expectation["meta"], _POSITION: position},
+            )
+        )
+    source = _context().data_sources.add_or_update_pandas(f"{suite['name']}_frames")
+    asset = source.add_dataframe_asset(suite["name"])
+    return gx_suite, asset.add_batch_definition_whole_dataframe("batch")
+
+
 def validate_here(
     suite: Suite,
     frame: pd.DataFrame,
@@ -147,28 +173,8 @@ def validate_here(
 ) -> ContractResult:
     """:func:`validate_frame` in this process."""
     quiet_gx()
-    from great_expectations.core import ExpectationSuite
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
-
-    context = _context()
-    gx_suite = ExpectationSuite(name=suite.name)
-    for position, expectation in enumerate(suite.expectations):
-        # GX may return results in another order; the position in meta maps them back
-        gx_suite.add_expectation_configuration(
-            ExpectationConfiguration(
-                type=expectation.type,
-                kwargs=expectation.kwargs,
-                meta={**expectation.meta, _POSITION: position},
-            )
-        )
-    source = context.data_sources.add_or_update_pandas(f"{suite.name}_frames")
-    batch = (
-        source.add_dataframe_asset(suite.name)
-        .add_batch_definition_whole_dataframe("batch")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
+    gx_suite, batch_definition = _gx_objects(json.dumps(suite.to_gx_dict(), default=str))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     outcome = batch.validate(
         gx_suite,
         result_format={

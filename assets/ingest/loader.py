@@ -472,15 +472,14 @@ class _Ingest:
         finally:
             park_stage(self.conn, tag)
 
-    def _counts(self, report: FileReport) -> bool:
+    def _counts(self, report: FileReport, now: dt.datetime) -> bool:
         """Whether the file's rows will count: so far as its verdict is known, the check
         agreeing where it is still running."""
-        if report.contract_status != "pending":
-            probe = replace(report)
-        else:
-            probe = replace(report, contract_status="passed")
+        probe = replace(report)
+        if probe.contract_status == "pending":
+            probe.contract_status = "passed"
             apply_reject_ratio(probe, self.settings)
-        _settle([probe], self.accept_reason, _now())
+        _settle([probe], self.accept_reason, now)
         return probe.status in COUNTED
 
     def _commit(self, staged: _Staged, check: _Check | None) -> None:
@@ -498,7 +497,7 @@ class _Ingest:
                         {"sha": report.file_sha256, "kind": report.kind},
                     )
                 unpark_stage(self.conn, tag)
-                counted.append(self._counts(report))
+                counted.append(self._counts(report, now))
                 write_batch(self.conn, batch, report, self.settings, now, rows_count=counted[-1])
                 # set aside again, not dropped: a commit that collides with another writer's
                 # is written again, and the local temp tables may outlive its rollback
@@ -563,7 +562,12 @@ class _Check:
 
 
 def _validation_ids(reports: list[FileReport]) -> set[str]:
-    return {str((report.contract_detail or {}).get("validation_id")) for report in reports}
+    """The GX results the reports' verdicts came from (none for a file GX did not check)."""
+    return {
+        validation_id
+        for report in reports
+        if (validation_id := (report.contract_detail or {}).get("validation_id"))
+    }
 
 
 def _store_validations(conn: duckdb.DuckDBPyConnection, validations: list[Validation]) -> None:

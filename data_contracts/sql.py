@@ -121,6 +121,12 @@ def format_reason(expectation: Expectation, value: Any) -> str:
     return f"{expectation.reason}: {expectation.field}={shown} [{expectation.type}]"
 
 
+def reason_parts(reason: str) -> tuple[str, str, str]:
+    """The reason code, field and expectation type of a reason string (:func:`format_reason`)."""
+    code, _, rest = reason.partition(": ")
+    return code, rest.split("=", 1)[0], rest.rsplit(" [", 1)[-1].removesuffix("]")
+
+
 def reason_code(reason: str) -> str:
     """The short code at the start of a reason string."""
     return reason.split(":", 1)[0]

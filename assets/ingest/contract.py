@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from assets.ingest.kinds import Kind
 from assets.settings import Settings
-from data_contracts.sql import key_expectation, reason_code
+from data_contracts.sql import key_expectation, reason_code, reason_parts
 from data_contracts.validate import validate_frame
 
 MAX_EXAMPLES = 5
@@ -60,9 +60,22 @@ def _failed_expectations(failures: dict[int, list[str]]) -> list[str]:
     named = set()
     for reasons in failures.values():
         for reason in reasons:
-            code, _, rest = reason.partition(": ")
-            named.add(f"{code} ({rest.split('=', 1)[0]})")
+            code, field, _ = reason_parts(reason)
+            named.add(f"{code} ({field})")
     return sorted(named)
+
+
+def _listed(kind: Kind, parts: Sequence[Part]) -> set[int]:
+    """The suite positions of the expectations whose failing rows the SQL verdicts name: GX
+    lists those expectations' rows at once and counts the others' (``validate_here``)."""
+    position = {(e.reason, e.field, e.type): p for p, e in enumerate(kind.suite.expectations)}
+    named = {
+        reason_parts(reason)
+        for part in parts
+        for reasons in part.verdict.values()
+        for reason in reasons
+    }
+    return {position[name] for name in named if name in position}
 
 
 #: the detail key carrying the GX call's :class:`Validation` out to be stored
@@ -133,7 +146,11 @@ def _validate_group(
         offset += frame.num_rows
     combined = pa.concat_tables(frames, promote_options="permissive")
     result = validate_frame(
-        kind.suite, combined.to_pandas(), index_column=ROW_COLUMN, parameters=parameters
+        kind.suite,
+        combined.to_pandas(),
+        index_column=ROW_COLUMN,
+        parameters=parameters,
+        listed=_listed(kind, parts),
     )
     numbers = combined.column("record_number").to_pylist()
     part_of = [0] * offset

@@ -353,6 +353,47 @@ def test_sql_predicates_and_gx_agree_row_by_row(
     assert gx_verdict(suite, frame) == expected
 
 
+#: per expectation of the deployments suite, in suite order, the rows of DEPLOYMENT_ROWS that
+#: break it: one each, but two unknown statuses (10, 15), two unknown change types (11, 15), and
+#: none for the key (the frame's deployment ids are unique)
+DEPLOYMENT_UNEXPECTED = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 0]
+
+
+@pytest.mark.parametrize("listed", ["none", "one", "all"])
+def test_gx_names_every_failing_row_whichever_expectations_it_was_asked_to_list(
+    listed: str,
+) -> None:
+    """Listing rows is asked only for the expectations expected to fail; the others are
+    counted, and one that counts a failing row is run again to list it."""
+    suite = load_suite("deployments")
+    frame = frame_of(
+        DEPLOYMENT_ROWS, ("started_at", "finished_at", "first_commit_at"), ("change_count",)
+    )
+    unknown_status = next(
+        p for p, e in enumerate(suite.expectations) if e.reason == "unknown_status"
+    )
+    positions = {"none": (), "one": (unknown_status,), "all": range(len(suite.expectations))}
+
+    result = validate_frame(suite, frame, "record_number", PARAMETERS, listed=positions[listed])
+
+    assert {number: sorted(found) for number, found in result.failures.items()} == (
+        DEPLOYMENT_VERDICT
+    )
+    # GX's document (what Data Docs render) holds every expectation once, in suite order
+    results = result.document["results"]
+    assert [item["expectation_config"]["type"] for item in results] == [
+        e.type for e in suite.expectations
+    ]
+    assert [item["result"]["unexpected_count"] for item in results] == DEPLOYMENT_UNEXPECTED
+    assert result.document["statistics"] == {
+        "evaluated_expectations": 18,
+        "successful_expectations": 1,
+        "unsuccessful_expectations": 17,
+        "success_percent": 100 / 18,
+    }
+    assert result.document["success"] is False
+
+
 def test_duplicate_state_labels_repeats_and_conflicts() -> None:
     suite = load_suite("deployments")
     frame = pd.DataFrame(

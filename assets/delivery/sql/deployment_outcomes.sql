@@ -4,30 +4,41 @@
 -- attribution window and a day, so every deployment an incident opened after $since can be
 -- attributed to is inside), with each service and environment's last successful deployment
 -- before $lower as context; incidents opened from $since are attributed again. Builds temp
--- tables `reverts`, `attribution` and `outcomes`, queues the weeks whose outcome changes, and
--- writes the changes into staging.
+-- tables `context`, `reverts`, `attribution` and `outcomes`, queues the weeks whose outcome
+-- changes, and writes the changes into staging.
+
+-- The context: each service and environment's last successful deployment before $lower (the
+-- latest deployment_id where several started at once, as the version history orders them),
+-- with its stored outcome. Found from each pair's latest start, so the wide columns are read
+-- for those rows only. Empty without $lower.
+CREATE OR REPLACE TEMP TABLE context AS
+WITH latest AS (
+    SELECT service, environment, max(started_at) AS started_at
+    FROM staging.deployments
+    WHERE $lower IS NOT NULL AND status = 'succeeded' AND started_at < $lower
+    GROUP BY service, environment
+)
+SELECT d.deployment_id, d.service, d.environment, d.version, d.change_type, d.status,
+       d.started_at, d.is_rollback, d.is_change_failure, d.failure_reason
+FROM staging.deployments d
+JOIN latest USING (service, environment, started_at)
+WHERE d.status = 'succeeded'
+QUALIFY row_number() OVER (
+    PARTITION BY d.service, d.environment ORDER BY d.deployment_id DESC
+) = 1;
 
 -- Successful deployments from $lower in time order per service and environment, after the
--- last one before $lower (the context: a rollback in the window may replace it). A return to
--- an earlier version that differs from the one just before it is a rollback; an explicit
--- change_type = rollback is one too. Either way the deployment it replaced (the one just
--- before it) failed. "Earlier" reaches before $lower: versions some older successful
--- deployment already ran. Kept: the rollbacks, the deployments they replaced, the context.
+-- context (a rollback in the window may replace it). A return to an earlier version that
+-- differs from the one just before it is a rollback; an explicit change_type = rollback is one
+-- too. Either way the deployment it replaced (the one just before it) failed. "Earlier"
+-- reaches before $lower: versions some older successful deployment already ran. Kept: the
+-- rollbacks, the deployments they replaced, the context.
 CREATE OR REPLACE TEMP TABLE reverts AS
 WITH recent AS (
     SELECT deployment_id, service, environment, version, change_type, started_at,
            false AS context
     FROM staging.deployments
     WHERE status = 'succeeded' AND ($lower IS NULL OR started_at >= $lower)
-),
-context AS (
-    SELECT
-        arg_max(deployment_id, started_at) AS deployment_id, service, environment,
-        arg_max(version, started_at) AS version, arg_max(change_type, started_at) AS change_type,
-        max(started_at) AS started_at, true AS context
-    FROM staging.deployments
-    WHERE $lower IS NOT NULL AND status = 'succeeded' AND started_at < $lower
-    GROUP BY service, environment
 ),
 seen_before AS (
     SELECT DISTINCT d.service, d.environment, d.version
@@ -44,7 +55,12 @@ repeats AS (
             PARTITION BY r.service, r.environment, r.version
             ORDER BY r.started_at, r.deployment_id
         ) > 1 OR b.version IS NOT NULL AS ran_before
-    FROM (SELECT * FROM recent UNION ALL SELECT * FROM context) r
+    FROM (
+        SELECT * FROM recent
+        UNION ALL
+        SELECT deployment_id, service, environment, version, change_type, started_at, true
+        FROM context
+    ) r
     LEFT JOIN seen_before b USING (service, environment, version)
 ),
 -- each deployment and the one after it (never the context, which comes first)
@@ -115,20 +131,25 @@ stored AS NOT MATERIALIZED (
            failure_reason
     FROM staging.deployments
 ),
--- from $lower every deployment; before it the context, deployments whose incidents were
--- attributed again, and deployments failed by an incident that is gone (its file forgotten)
+-- from $lower every deployment; before it the context (as read above), deployments whose
+-- incidents were attributed again, and deployments failed by an incident that is gone (its
+-- file forgotten)
 affected AS (
     SELECT * FROM stored WHERE $lower IS NULL OR started_at >= $lower
     UNION ALL
+    SELECT deployment_id, environment, status, started_at, is_rollback, is_change_failure,
+           failure_reason
+    FROM context
+    UNION ALL
     SELECT * FROM stored
     WHERE started_at < $lower AND deployment_id IN (
-        SELECT deployment_id FROM reverts WHERE context
-        UNION SELECT attributed_deployment_id FROM attribution
-        UNION SELECT i.attributed_deployment_id
-              FROM staging.incidents i JOIN attribution USING (incident_id)
-        UNION SELECT deployment_id FROM stored
-              WHERE failure_reason IN ('incident_linked', 'incident_attributed')
-                AND deployment_id NOT IN (SELECT deployment_id FROM linked)
+        (SELECT attributed_deployment_id FROM attribution
+         UNION SELECT i.attributed_deployment_id
+               FROM staging.incidents i JOIN attribution USING (incident_id)
+         UNION SELECT deployment_id FROM stored
+               WHERE starts_with(failure_reason, 'incident_')
+                 AND deployment_id NOT IN (SELECT deployment_id FROM linked))
+        EXCEPT SELECT deployment_id FROM context
     )
 ),
 classified AS (

@@ -122,3 +122,45 @@ def test_a_forgotten_incident_unlinks_its_deployment_as_a_full_classification_do
     assert since.date() == dt.date(2024, 3, 4)
     assert incremental == full
     assert {row[3] for row in incremental[0]} == {None}
+
+
+def test_a_rollback_past_two_deployments_that_started_together_fails_the_later_one(
+    tmp_path, write_input, make_settings
+):
+    """d1 and d2 started at the same moment: the version history orders them by id, so d2
+    ran last. A later return to d1's version (d3) is a rollback that replaced d2, whether the
+    pass starts before them (a full one) or after them (d2 is then the context)."""
+    history = write_input(
+        "history.csv",
+        "deployment_id,service,environment,version,status,started_at\n"
+        "d2,api,prod,2.0,succeeded,2024-01-02T10:00:00Z\n"
+        "d1,api,prod,1.0,succeeded,2024-01-02T10:00:00Z\n",
+    )
+    later = write_input(
+        "later.csv",
+        "deployment_id,service,environment,version,status,started_at\n"
+        "d3,api,prod,1.0,succeeded,2024-03-05T10:00:00Z\n",
+    )
+    settings = make_settings(warehouse=str(tmp_path / "w.duckdb"))
+    with connect(settings.warehouse_path) as conn:
+        ingest_paths(conn, [history], settings)
+        classify_change_failures(conn, settings)
+        conn.execute("DELETE FROM raw.pending_weeks")  # the weekly marts would consume them
+        ingest_paths(conn, [later], settings)
+        since = changed_since(conn, settings)
+        classify_change_failures(conn, settings, since)
+        incremental = outcomes(conn)
+        conn.execute(
+            "UPDATE staging.deployments"
+            " SET is_rollback = false, is_change_failure = false, failure_reason = NULL"
+        )
+        classify_change_failures(conn, settings)
+        full = outcomes(conn)
+
+    assert since.date() == dt.date(2024, 3, 4)
+    assert incremental[0] == [
+        ("d1", False, False, None),
+        ("d2", False, True, "rolled_back_by_later_deploy"),
+        ("d3", True, False, None),
+    ]
+    assert incremental == full

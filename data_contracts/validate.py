@@ -182,6 +182,24 @@ def _found_rows(item: Any) -> bool:
     return not item.success or bool((item.result or {}).get("unexpected_count"))
 
 
+def _combined(name: str, results: list[Any], meta: dict[str, Any], batch_ids: set[Any]) -> Any:
+    """One GX suite validation result of the results of several runs on one batch."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+    )
+    from great_expectations.validator.validation_statistics import calc_validation_statistics
+
+    statistics = calc_validation_statistics(results)._asdict()
+    return ExpectationSuiteValidationResult(
+        success=statistics.pop("success"),
+        results=results,
+        suite_name=name,
+        statistics=statistics,
+        meta=meta,
+        batch_id=batch_ids.pop() if len(batch_ids) == 1 else None,
+    )
+
+
 def validate_here(
     suite: Suite,
     frame: pd.DataFrame,
@@ -194,14 +212,9 @@ def validate_here(
     Listing every failing row (GX's ``COMPLETE`` result format) costs more than counting them
     (``BASIC``) for every expectation, failing or not: a third of a clean week's check. So the
     expectations in ``listed`` are run listing their rows, the others counting them, and any
-    of the others that counted a failing row is run again listing them. Every expectation is
-    thus checked once by GX, and every failing row is named by GX, whatever was expected.
+    of the others that counted a failing row is run again listing them. Every verdict is thus
+    GX's, and every failing row is named by GX, whatever was expected.
     """
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationSuiteValidationResult,
-    )
-    from great_expectations.validator.validation_statistics import calc_validation_statistics
-
     quiet_gx()
     document = json.dumps(suite.to_gx_dict(), default=str)
     batch = _batch_definition(suite.name).get_batch(batch_parameters={"dataframe": frame})
@@ -233,21 +246,7 @@ def validate_here(
     run(listed, listing=True)
     run(counted, listing=False)
     run([p for p in counted if _found_rows(results[p])], listing=True)
-    ordered = [results[p] for p in sorted(results)]
-    statistics = calc_validation_statistics(ordered)
-    outcome = ExpectationSuiteValidationResult(
-        success=statistics.success,
-        results=ordered,
-        suite_name=suite.name,
-        statistics={
-            "evaluated_expectations": statistics.evaluated_expectations,
-            "successful_expectations": statistics.successful_expectations,
-            "unsuccessful_expectations": statistics.unsuccessful_expectations,
-            "success_percent": statistics.success_percent,
-        },
-        meta=meta,
-        batch_id=batch_ids.pop() if len(batch_ids) == 1 else None,
-    )
+    outcome = _combined(suite.name, [results[p] for p in sorted(results)], meta, batch_ids)
     result = ContractResult(
         suite=suite.name,
         success=bool(outcome.success),

@@ -166,7 +166,8 @@ def _built_from(conn: duckdb.DuckDBPyConnection, settings: Settings, params: dic
 
 def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.date | None:
     """The first snapshot day to recompute: ``date.min`` when the marts were built otherwise
-    (or never), None when no fact changed since the last build.
+    (or never), None when no fact changed since the last build, and never later than the day
+    after the last day built.
 
     A day's states and verdicts depend only on facts up to its end (versions behind count
     only versions in the baseline by then), so every earlier day stays as it is.
@@ -185,17 +186,24 @@ def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.da
     if first is None:
         return None
     try:
-        return _EPOCH + dt.timedelta(days=first - _MARGIN_DAYS)
+        changed = _EPOCH + dt.timedelta(days=first - _MARGIN_DAYS)
     except OverflowError:
         return dt.date.min if first < 0 else dt.date.max
+    # the days after the last one built were never built: without inventory every Sunday is
+    # a day, so facts that land after weeks without any leave those weeks' Sundays to build
+    (last,) = conn.execute("SELECT max(as_of) FROM marts.environment_matrix").fetchone()
+    return min(changed, last + dt.timedelta(days=1))
 
 
-#: the rows of each drift mart a build replaces: the snapshot days from ``from_day`` on; for
-#: promotion lag, the rows of the versions whose history changed and every version of their
-#: services not in production yet (every row when ``from_ts`` is NULL: a rebuild)
+#: the rows of each drift mart a build replaces: the snapshot days from ``from_day`` on, and
+#: any kept day that is no longer a snapshot day (facts taken out of the end of the history
+#: shorten it); for promotion lag, the rows of the versions whose history changed and every
+#: version of their services not in production yet (every row when ``from_ts`` is NULL: a
+#: rebuild)
+_DAYS_REPLACED = "as_of >= $from_day OR as_of NOT IN (SELECT as_of FROM as_of_days)"
 _REPLACED = {
-    "environment_matrix": "as_of >= $from_day",
-    "drift": "as_of >= $from_day",
+    "environment_matrix": _DAYS_REPLACED,
+    "drift": _DAYS_REPLACED,
     "promotion_lag": (
         "$from_ts IS NULL OR m.service IN (SELECT service FROM version_changes)"
         " AND (m.production_at IS NULL OR EXISTS (SELECT 1 FROM version_changes c"

@@ -68,3 +68,45 @@ def test_incremental_drift_equals_a_rebuild_of_every_day(tmp_path, with_inventor
         forget_file(conn, settings, str(sorted(late)[0]))
         assert build_drift_marts(conn, settings)["recomputed_from"] > 0
         assert_equals_a_rebuild(conn, settings)
+
+
+def test_a_later_promotion_skips_an_older_version_whose_own_history_did_not_change(
+    tmp_path, write_input, make_settings
+):
+    """1.2.0 waits in staging (in flight) until 1.3.0, which reached staging after it, goes
+    to production: 1.2.0 is then skipped, though nothing about 1.2.0 itself arrived. Taking
+    1.3.0's promotion out again puts 1.2.0 back in flight.
+
+    The promotion lands eight weeks after the history ends: without inventory every Sunday
+    between is a snapshot day, built by the incremental pass as by a rebuild; taken out, it
+    shortens the history, and those Sundays go again."""
+    header = "deployment_id,service,environment,version,status,started_at\n"
+    history = write_input(
+        "history.csv",
+        header + "d1,api,staging,1.1.0,succeeded,2024-01-01T10:00:00Z\n"
+        "d2,api,prod,1.1.0,succeeded,2024-01-02T10:00:00Z\n"
+        "d3,api,staging,1.2.0,succeeded,2024-01-03T10:00:00Z\n"
+        "d4,api,staging,1.3.0,succeeded,2024-01-05T10:00:00Z\n",
+    )
+    promotion = write_input(
+        "promotion.csv", header + "d5,api,prod,1.3.0,succeeded,2024-03-05T10:00:00Z\n"
+    )
+    settings = make_settings(warehouse=str(tmp_path / "w.duckdb"))
+
+    def states(conn) -> dict[str, str]:
+        return dict(conn.execute("SELECT version, state FROM marts.promotion_lag").fetchall())
+
+    with connect(settings.warehouse_path) as conn:
+        ingest_paths(conn, [history], settings)
+        build_drift_marts(conn, settings)
+        assert states(conn) == {"1.1.0": "promoted", "1.2.0": "in_flight", "1.3.0": "in_flight"}
+
+        ingest_paths(conn, [promotion], settings)
+        assert build_drift_marts(conn, settings)["recomputed_from"] > 0
+        assert states(conn) == {"1.1.0": "promoted", "1.2.0": "skipped", "1.3.0": "promoted"}
+        assert_equals_a_rebuild(conn, settings)
+
+        forget_file(conn, settings, str(promotion))
+        build_drift_marts(conn, settings)
+        assert states(conn) == {"1.1.0": "promoted", "1.2.0": "in_flight", "1.3.0": "in_flight"}
+        assert_equals_a_rebuild(conn, settings)

@@ -503,7 +503,7 @@ class _Ingest:
                 # is written again, and the local temp tables may outlive its rollback
                 park_stage(self.conn, tag)
             if check is not None:
-                _store_validations(self.conn, check.verdicts(reports))
+                _store_validations(self.conn, check.verdicts(reports), now)
             _settle(reports, self.accept_reason, now)
             if [report.status in COUNTED for report in reports] != counted:
                 raise _VerdictDiffers
@@ -570,12 +570,13 @@ def _validation_ids(reports: list[FileReport]) -> set[str]:
     }
 
 
-def _store_validations(conn: duckdb.DuckDBPyConnection, validations: list[Validation]) -> None:
+def _store_validations(
+    conn: duckdb.DuckDBPyConnection, validations: list[Validation], now: dt.datetime
+) -> None:
     """Keep GX's result of each check (``raw.contract_validations``) for the Data Docs, in the
-    transaction of the first file it judged."""
+    transaction (and with the moment) of the first file it judged."""
     if not validations:
         return
-    now = _now()
     conn.executemany(
         "INSERT INTO raw.contract_validations VALUES (?, ?, ?, ?, ?, ?)",
         [

@@ -27,6 +27,16 @@ def outcomes(conn) -> tuple[list, list]:
     return deployments, incidents
 
 
+def classified_in_full(conn, settings) -> tuple[list, list]:
+    """The outcomes of a full classification, every stored one cleared first."""
+    conn.execute(
+        "UPDATE staging.deployments"
+        " SET is_rollback = false, is_change_failure = false, failure_reason = NULL"
+    )
+    classify_change_failures(conn, settings)
+    return outcomes(conn)
+
+
 def test_incremental_classification_equals_a_full_one(tmp_path):
     summary = write_sample_organisation(tmp_path / "inbox", weeks=16, seed=3, end=END)
     files = [f for f in summary.files if "inventory" not in f.name]
@@ -112,11 +122,7 @@ def test_a_forgotten_incident_unlinks_its_deployment_as_a_full_classification_do
         since = changed_since(conn, settings)
         classify_change_failures(conn, settings, since)
         incremental = outcomes(conn)
-        conn.execute(
-            "UPDATE staging.deployments SET is_change_failure = false, failure_reason = NULL"
-        )
-        classify_change_failures(conn, settings)
-        full = outcomes(conn)
+        full = classified_in_full(conn, settings)
 
     assert linked[0][0] == ("d1", False, True, "incident_linked")
     assert since.date() == dt.date(2024, 3, 4)
@@ -150,12 +156,7 @@ def test_a_rollback_past_two_deployments_that_started_together_fails_the_later_o
         since = changed_since(conn, settings)
         classify_change_failures(conn, settings, since)
         incremental = outcomes(conn)
-        conn.execute(
-            "UPDATE staging.deployments"
-            " SET is_rollback = false, is_change_failure = false, failure_reason = NULL"
-        )
-        classify_change_failures(conn, settings)
-        full = outcomes(conn)
+        full = classified_in_full(conn, settings)
 
     assert since.date() == dt.date(2024, 3, 4)
     assert incremental[0] == [

@@ -49,10 +49,16 @@ CREATE OR REPLACE TEMP MACRO rh_parse_text(s, tz) AS
         )
     END;
 
--- An instant Python and pandas can hold (years 1 to 9999 in UTC), else NULL.
+-- An instant Python and pandas can hold (years 1 to 9999 in UTC), else NULL. ts appears once,
+-- as the lambda's argument: a macro's argument is copied wherever the macro names it (a CASE
+-- would name it twice), and binding each copy of rh_parse_text, its regular expressions
+-- compiled anew, costs more than parsing a week's rows does.
 CREATE OR REPLACE TEMP MACRO rh_python_years(ts) AS
-    CASE WHEN ts BETWEEN TIMESTAMPTZ '0001-01-01 00:00:00+00'
-        AND TIMESTAMPTZ '9999-12-31 23:59:59.999999+00' THEN ts END;
+    list_filter(
+        [ts],
+        t -> t BETWEEN TIMESTAMPTZ '0001-01-01 00:00:00+00'
+            AND TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'
+    )[1];
 
 CREATE OR REPLACE TEMP MACRO rh_parse_ts(s, tz) AS
     CASE

@@ -203,11 +203,11 @@ _ZONE_NAME = re.compile(r"[A-Za-z0-9_+/-]+")
 
 @cache
 def _time_zone_names() -> str:
-    """DuckDB's time zone names, lower case, joined by ``|``: read once per process."""
+    """DuckDB's time zone names, lower case, each between two ``|``: read once per process."""
     names = [n for (n,) in duckdb.sql("SELECT lower(name) FROM pg_timezone_names()").fetchall()]
     if not all(_ZONE_NAME.fullmatch(name) for name in names):
         raise RuntimeError("a time zone name of DuckDB's has unexpected characters")
-    return "|".join(sorted(names))
+    return "|" + "|".join(sorted(names)) + "|"
 
 
 def _create_macros(conn: duckdb.DuckDBPyConnection) -> None:

@@ -12,11 +12,13 @@ SET TimeZone = 'UTC';
 -- rh_parse_zoned, which splits the name off and applies it with timezone(). (The cast reads a
 -- zone name only after a space, so values without one skip the letter search.) A wall time
 -- that occurs twice (the hour the clocks go back) reads as the later one, as ICU does.
--- rh_time_zones() is DuckDB's zone names, lower case, joined by '|': the warehouse module
--- creates it on each connection before this file.
+-- rh_time_zones() is DuckDB's zone names, lower case, each between two '|': the warehouse
+-- module creates it on each connection before this file. A zone is looked up by a search in
+-- that text rather than in a list made of it, which every query would build anew while it
+-- binds each timestamp column (the zone cannot hold a '|': see rh_parse_text).
 CREATE OR REPLACE TEMP MACRO rh_parse_zoned(parts) AS
     CASE
-        WHEN list_contains(string_split(rh_time_zones(), '|'), lower(parts.zone))
+        WHEN contains(rh_time_zones(), '|' || lower(parts.zone) || '|')
             THEN timezone(parts.zone, TRY_CAST(parts.local AS TIMESTAMP))
     END;
 

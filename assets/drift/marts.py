@@ -174,10 +174,11 @@ def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.da
     """
     if conn.execute("SELECT settings FROM raw.drift_build").fetchall() != [(built_from,)]:
         return dt.date.min
-    (kept,) = conn.execute(
-        "SELECT EXISTS (FROM marts.environment_matrix) AND EXISTS (FROM raw.version_history)"
+    last, history = conn.execute(
+        "SELECT (SELECT max(as_of) FROM marts.environment_matrix),"
+        " EXISTS (FROM raw.version_history)"
     ).fetchone()
-    if not kept:
+    if last is None or not history:
         return dt.date.min  # nothing to continue from (or the marts were emptied by hand)
     (first,) = conn.execute(
         "SELECT min(day) FROM drift_inputs latest FULL JOIN raw.drift_input_days built USING (day)"
@@ -191,7 +192,6 @@ def first_changed_day(conn: duckdb.DuckDBPyConnection, built_from: str) -> dt.da
         return dt.date.min if first < 0 else dt.date.max
     # the days after the last one built were never built: without inventory every Sunday is
     # a day, so facts that land after weeks without any leave those weeks' Sundays to build
-    (last,) = conn.execute("SELECT max(as_of) FROM marts.environment_matrix").fetchone()
     return min(changed, last + dt.timedelta(days=1))
 
 

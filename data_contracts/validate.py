@@ -11,7 +11,9 @@ import json
 import logging
 import math
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -81,9 +83,58 @@ def _context() -> Any:
     # large file that costs more than the expectations themselves. Frames of at least this
     # many bytes are not fingerprinted, so 0 turns it off.
     pandas_execution_engine.HASH_THRESHOLD = 0
+    _keep_configurations()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     return context
+
+
+#: while a validation of this module runs (in this thread): each expectation's configuration,
+#: by the expectation's id, with the expectation and a copy of its fields when it was made
+_KEPT: ContextVar[dict[int, tuple[Any, dict[str, Any], Any]] | None] = ContextVar(
+    "kept_configurations", default=None
+)
+
+
+def _keep_configurations() -> None:
+    """Have GX make an expectation's configuration once per validation, not on every read.
+
+    GX's ``Expectation.configuration`` builds a new configuration from the expectation's
+    fields each time it is read, and a validation reads it about a hundred times per
+    expectation: a third of a week's check. While :func:`kept_configurations` is in effect,
+    the first one made is returned again for as long as the expectation's fields are the
+    same; elsewhere, and for any expectation whose fields changed, GX builds it as before.
+    """
+    from great_expectations.expectations.expectation import Expectation
+
+    build = Expectation.configuration.fget
+    if getattr(build, "kept", False):
+        return
+
+    def configuration(self: Any) -> Any:
+        kept = _KEPT.get()
+        if kept is None:
+            return build(self)
+        hit = kept.get(id(self))
+        if hit is None or hit[0] is not self or hit[1] != self.__dict__:
+            hit = kept[id(self)] = (self, dict(self.__dict__), build(self))
+        return hit[2]
+
+    configuration.kept = True  # type: ignore[attr-defined]
+    configuration.__doc__ = build.__doc__
+    Expectation.configuration = property(configuration)
+
+
+@contextmanager
+def kept_configurations() -> Iterator[None]:
+    """GX validations in this block make each expectation's configuration once (see
+    :func:`_keep_configurations`); the configurations are let go at its end."""
+    _context()
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
 
 
 def _raised(info: Any) -> list[str]:
@@ -243,9 +294,10 @@ def validate_here(
 
     listed = set(listed)
     counted = [p for p in range(len(suite.expectations)) if p not in listed]
-    run(listed, listing=True)
-    run(counted, listing=False)
-    run([p for p in counted if _found_rows(results[p])], listing=True)
+    with kept_configurations():
+        run(listed, listing=True)
+        run(counted, listing=False)
+        run([p for p in counted if _found_rows(results[p])], listing=True)
     outcome = _combined(suite.name, [results[p] for p in sorted(results)], meta, batch_ids)
     result = ContractResult(
         suite=suite.name,

@@ -19,7 +19,12 @@ from assets.settings import Settings
 from data_contracts import load_suite
 from data_contracts.sql import duplicate_state, row_reasons
 from data_contracts.suite import SUITES_DIR, Suite
-from data_contracts.validate import validate_frame
+from data_contracts.validate import (
+    _batch_definition,
+    _gx_suite,
+    kept_configurations,
+    validate_frame,
+)
 
 NOT_NULL = "[expect_column_values_to_not_be_null]"
 IN_SET = "[expect_column_values_to_be_in_set]"
@@ -310,39 +315,33 @@ INVENTORY_VERDICT = {
     10: [f"timestamp_out_of_range: captured_at='{LATE}' {BETWEEN}"],
 }
 
+#: per suite, a frame (as the loader builds it) breaking every row expectation, and its verdict
 AGREEMENT_CASES = [
     pytest.param(
         "deployments",
-        DEPLOYMENT_ROWS,
-        ("started_at", "finished_at", "first_commit_at"),
-        ("change_count",),
+        frame_of(
+            DEPLOYMENT_ROWS, ("started_at", "finished_at", "first_commit_at"), ("change_count",)
+        ),
         DEPLOYMENT_VERDICT,
         id="deployments",
     ),
     pytest.param(
         "incidents",
-        INCIDENT_ROWS,
-        ("opened_at", "resolved_at"),
-        (),
+        frame_of(INCIDENT_ROWS, ("opened_at", "resolved_at")),
         INCIDENT_VERDICT,
         id="incidents",
     ),
     pytest.param(
-        "inventory", INVENTORY_ROWS, ("captured_at",), (), INVENTORY_VERDICT, id="inventory"
+        "inventory", frame_of(INVENTORY_ROWS, ("captured_at",)), INVENTORY_VERDICT, id="inventory"
     ),
 ]
 
 
-@pytest.mark.parametrize(("name", "rows", "timestamps", "integers", "expected"), AGREEMENT_CASES)
+@pytest.mark.parametrize(("name", "frame", "expected"), AGREEMENT_CASES)
 def test_sql_predicates_and_gx_agree_row_by_row(
-    name: str,
-    rows: list[dict[str, Any]],
-    timestamps: tuple[str, ...],
-    integers: tuple[str, ...],
-    expected: dict[int, list[str]],
+    name: str, frame: pd.DataFrame, expected: dict[int, list[str]]
 ) -> None:
     suite = load_suite(name)
-    frame = frame_of(rows, timestamps, integers)
     # the frame breaks every row expectation of the suite at least once
     broken = {
         reason.split(" [")[0].split("=")[0] for found in expected.values() for reason in found
@@ -392,6 +391,60 @@ def test_gx_names_every_failing_row_whichever_expectations_it_was_asked_to_list(
         "success_percent": 100 / 18,
     }
     assert result.document["success"] is False
+
+
+@pytest.mark.parametrize(("name", "frame", "expected"), AGREEMENT_CASES)
+def test_gx_results_are_the_same_whether_configurations_are_kept_or_not(
+    name: str, frame: pd.DataFrame, expected: dict[int, list[str]]
+) -> None:
+    """The check keeps each expectation's configuration for the length of a validation
+    instead of having GX rebuild it on every read; GX's results, rows listed and all, are the
+    ones it gives building it every time."""
+    suite = load_suite(name)
+    batch = _batch_definition(suite.name).get_batch(batch_parameters={"dataframe": frame})
+    every = _gx_suite(json.dumps(suite.to_gx_dict()), tuple(range(len(suite.expectations))))
+
+    def results() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        outcome = batch.validate(
+            every,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["record_number"],
+            },
+            expectation_parameters=PARAMETERS,
+        ).to_json_dict()
+        return outcome["results"], outcome["statistics"]
+
+    built_every_time = results()
+    with kept_configurations():
+        kept = results()
+
+    assert kept == built_every_time
+    # the frame breaks every row expectation, so rows are listed in both
+    listed = {
+        row["record_number"]
+        for item in kept[0]
+        for row in item["result"].get("unexpected_index_list") or []
+    }
+    assert listed == set(expected)
+
+
+def test_a_kept_configuration_is_made_again_when_the_expectation_changes() -> None:
+    import great_expectations as gx
+
+    with kept_configurations():
+        expectation = gx.expectations.ExpectColumnValuesToNotBeNull(column="service")
+        first = expectation.configuration
+        assert expectation.configuration is first
+        expectation.column = "version"
+        changed = expectation.configuration
+    after = expectation.configuration
+
+    assert first.kwargs["column"] == "service"
+    assert changed.kwargs["column"] == "version"
+    # outside the block GX builds it on every read, as it does without this module
+    assert after is not expectation.configuration
+    assert after.kwargs["column"] == "version"
 
 
 def test_duplicate_state_labels_repeats_and_conflicts() -> None:

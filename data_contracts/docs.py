@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from data_contracts.validate import quiet_gx
+from data_contracts.validate import prepare_gx
 
 #: the parts of each expectation's result that hold values read from input files
 _FROM_DATA = ("result", "exception_info")
@@ -50,7 +50,7 @@ def render_validation_page(document: dict[str, Any]) -> str:
 
 def render_here(document: dict[str, Any]) -> str:
     """:func:`render_validation_page` in this process."""
-    quiet_gx()
+    prepare_gx()
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResultSchema,
     )

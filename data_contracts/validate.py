@@ -7,10 +7,14 @@ pandas (moved from DuckDB through Arrow).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import logging
 import math
 import os
+import sys
+import types
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -54,9 +58,33 @@ class ContractResult:
         }
 
 
-def quiet_gx() -> None:
+#: modules GX imports when it is imported, for expectations no suite here uses (distribution
+#: tests and their charts): most of a second and a half of the GX worker's start
+DEFERRED_MODULES = ("scipy.stats", "altair")
+
+
+class _Deferred(types.ModuleType):
+    """A module imported on the first use of one of its names, not when it is imported."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        module = importlib.import_module(name)
+        self.__dict__.update(module.__dict__)  # for whoever holds this one
+        return getattr(module, attribute)
+
+
+def prepare_gx() -> None:
+    """Before GX is imported: no usage analytics, its log to errors only, and the modules in
+    :data:`DEFERRED_MODULES` imported on first use (those GX never uses here)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    if "great_expectations" in sys.modules:
+        return
+    for name in DEFERRED_MODULES:
+        if name not in sys.modules and importlib.util.find_spec(name) is not None:
+            sys.modules[name] = _Deferred(name)
 
 
 def _plain(value: Any) -> Any:
@@ -75,6 +103,7 @@ def _plain(value: Any) -> Any:
 @cache
 def _context() -> Any:
     """One ephemeral GX context per process (each new one creates a temporary folder)."""
+    prepare_gx()
     import great_expectations as gx
     from great_expectations.execution_engine import pandas_execution_engine
 
@@ -161,7 +190,6 @@ def _document(outcome: Any) -> dict[str, Any]:
 
 def warm_up() -> None:
     """Import GX and make its context (what a first check would otherwise wait for)."""
-    quiet_gx()
     _context()
     from great_expectations.render.renderer import ValidationResultsPageRenderer  # noqa: F401
 
@@ -266,7 +294,7 @@ def validate_here(
     of the others that counted a failing row is run again listing them. Every verdict is thus
     GX's, and every failing row is named by GX, whatever was expected.
     """
-    quiet_gx()
+    prepare_gx()
     document = json.dumps(suite.to_gx_dict(), default=str)
     batch = _batch_definition(suite.name).get_batch(batch_parameters={"dataframe": frame})
     results: dict[int, Any] = {}

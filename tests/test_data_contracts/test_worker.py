@@ -79,3 +79,36 @@ def test_the_calling_process_never_imports_great_expectations() -> None:
     ).stdout
 
     assert out.strip() == "[2] False"
+
+
+def test_the_modules_gx_never_uses_here_load_only_when_used() -> None:
+    """GX imports distribution tests and their charts when it is imported; the check and Data
+    Docs never use them, so they are loaded on first use instead: a check and a page leave
+    them unloaded, and they work in full once something uses them."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from assets.ingest.kinds import kind_named
+        from data_contracts.docs import render_here
+        from data_contracts.validate import validate_here
+        from tests.test_data_contracts.test_contracts import PARAMETERS, deployment, frame_of
+        frame = frame_of([deployment(1), deployment(2, status="deployed")],
+                         ("started_at", "finished_at", "first_commit_at"), ("change_count",))
+        result = validate_here(kind_named("deployments").suite, frame, "record_number",
+                               PARAMETERS)
+        page = render_here(result.document)
+        print(sorted(result.failures), "<html" in page.lower(),
+              "scipy.stats._stats_py" in sys.modules, "altair.vegalite" in sys.modules)
+        from scipy import stats
+        import altair
+        print(round(float(stats.entropy([0.5, 0.5], [0.9, 0.1])), 4),
+              altair.Chart.__name__, "scipy.stats._stats_py" in sys.modules)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    ).stdout.splitlines()
+
+    assert out[0] == "[2] True False False"
+    # KL divergence of (1/2, 1/2) from (0.9, 0.1): 0.5 ln(0.5/0.9) + 0.5 ln(0.5/0.1)
+    assert out[1] == "0.5108 Chart True"

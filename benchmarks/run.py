@@ -38,7 +38,7 @@ WORK = ROOT / "benchmarks" / "work"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.scenarios import HISTORY_ROWS, NEW_WEEK_ROWS, prepare  # noqa: E402
+from benchmarks.scenarios import HISTORY_ROWS, INBOX_HISTORY, NEW_WEEK_ROWS, prepare  # noqa: E402
 
 
 def run_process(command: list[str], env: dict | None = None) -> tuple[str, float, float]:
@@ -173,10 +173,7 @@ def whole_weekly_run(repeat: int) -> list[dict[str, float]]:
     re-reading everything as a whole process."""
     folder = WORK / "cli-run"
     cli, env = _cli(folder)
-    inbox = folder / "inbox" / "deployments"
-    if not (inbox / "history.csv").exists():
-        shutil.copy(WORK / "history.csv", inbox / "history.csv")
-    new_week = inbox / "new-week.csv"
+    new_week = WORK / INBOX_HISTORY.with_name("new-week.csv")
     new_week.unlink(missing_ok=True)
     _fresh(folder, WORK / "full.duckdb")
     run_process([*cli, "run"], env)  # the Dagster home a team already has

@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import stat
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -132,6 +133,49 @@ def hash_file(path: Path) -> tuple[str, bytes]:
         head = handle.read(HEAD_BYTES)
         handle.seek(0)
         return hashlib.file_digest(handle, "sha256").hexdigest(), head
+
+
+#: a file modified less than this long before it is read may still be being written within the
+#: same tick of the file system's clock, so its stamp is not kept (it is read in full next time)
+SETTLED_NS = 2_000_000_000
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """(size, modification time in ns) of a file left alone for :data:`SETTLED_NS` or more."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if time.time_ns() - info.st_mtime_ns < SETTLED_NS:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _stamped_sha(conn: duckdb.DuckDBPyConnection, path: Path, stamp: tuple[int, int]) -> str | None:
+    """The SHA-256 recorded for this path when it last had this stamp, if it counts still."""
+    row = conn.execute(
+        "SELECT file_sha256 FROM raw.ingested_files"
+        " WHERE path = $path AND file_size = $size AND file_mtime_ns = $mtime"
+        " AND status NOT IN ('failed', 'forgotten') LIMIT 1",
+        {"path": str(path), "size": stamp[0], "mtime": stamp[1]},
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _keep_stamp(
+    conn: duckdb.DuckDBPyConnection, path: Path, sha: str, stamp: tuple[int, int]
+) -> None:
+    """Record the stamp of a file found unchanged by its bytes where its rows have none (read
+    before stamps were kept, or just after being written)."""
+    in_transaction(
+        conn,
+        lambda: conn.execute(
+            "UPDATE raw.ingested_files SET file_size = $size, file_mtime_ns = $mtime"
+            " WHERE file_sha256 = $sha AND path = $path AND file_size IS NULL"
+            " AND status NOT IN ('failed', 'forgotten')",
+            {"sha": sha, "path": str(path), "size": stamp[0], "mtime": stamp[1]},
+        ),
+    )
 
 
 def _previous(conn: duckdb.DuckDBPyConnection, sha: str) -> list[FileReport]:
@@ -333,6 +377,12 @@ class _Ingest:
             _record_alone(self.conn, [failed])
             self._done([failed])
             return
+        stamp = file_stamp(path)
+        # the same path, size and modification time as when it was read: the same bytes, so
+        # an unchanged file is not read again (every file is read in full otherwise)
+        known = _stamped_sha(self.conn, path, stamp) if stamp else None
+        if known and self._answered_by(known, path, request):
+            return
         try:
             sha, head = hash_file(path)
         except OSError as exc:
@@ -340,18 +390,16 @@ class _Ingest:
             _record_alone(self.conn, [failed])
             self._done([failed])
             return
-        previous = [
-            p for p in _previous(self.conn, sha) if self.kinds is None or p.kind in self.kinds
-        ]
-        if previous and not (self.accept_reason and any(p.status == "held" for p in previous)):
-            self._done(_unchanged(path, previous, request))
+        if self._answered_by(sha, path, request):
+            if stamp:  # known by its bytes: by its stamp from now on
+                _keep_stamp(self.conn, path, sha, stamp)
             return
         try:
             expected = kind_named(request.kind) if request.kind else infer_kind(path)
         except ValueError as exc:
             self._done([FileReport(str(path), sha, "unknown", status="failed", error=str(exc))])
             return
-        outcome = self._stage(path, sha, head, expected, request)
+        outcome = self._stage(path, sha, head, expected, request, stamp)
         if isinstance(outcome, _Staged):
             self.waiting.append(outcome)
             if (
@@ -363,10 +411,35 @@ class _Ingest:
             _record_alone(self.conn, outcome)
             self._done(outcome)
 
+    def _answered_by(self, sha: str, path: Path, request: ReadRequest) -> bool:
+        """Whether the warehouse holds these bytes already (for the kinds loaded here), so the
+        file is reported unchanged, still held or read differently, and not loaded again."""
+        previous = [
+            p for p in _previous(self.conn, sha) if self.kinds is None or p.kind in self.kinds
+        ]
+        if not previous or (self.accept_reason and any(p.held for p in previous)):
+            return False
+        self._done(_unchanged(path, previous, request))
+        return True
+
     def _stage(
-        self, path: Path, sha: str, head: bytes, expected: Kind, request: ReadRequest
+        self,
+        path: Path,
+        sha: str,
+        head: bytes,
+        expected: Kind,
+        request: ReadRequest,
+        stamp: tuple[int, int] | None,
     ) -> _Staged | list[FileReport]:
-        base = FileReport(str(path), sha, expected.name, read_options=request.options())
+        size, mtime_ns = stamp or (None, None)
+        base = FileReport(
+            str(path),
+            sha,
+            expected.name,
+            read_options=request.options(),
+            file_size=size,
+            file_mtime_ns=mtime_ns,
+        )
         if len(head) < HEAD_BYTES and not head.strip(b"\xef\xbb\xbf \t\r\n"):
             base.status, base.error = "empty", "file is empty"
             return [base]
@@ -382,10 +455,9 @@ class _Ingest:
             for batch in read_file(path, head, expected, base.format, options):
                 if self.kinds is not None and batch.kind.name not in self.kinds:
                     continue  # another call (another asset) loads that kind of record
-                report = FileReport(
-                    str(path),
-                    sha,
-                    batch.kind.name,
+                report = replace(
+                    base,
+                    kind=batch.kind.name,
                     format=batch.format,
                     read_options=request.options(),
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,57 @@ def test_identical_record_resent_in_another_format_is_untouched(
 
     assert (report.rows_inserted, report.rows_updated) == (0, 0)
     assert deployment(warehouse, "d1")[0][2] == file_sha256(older.read_bytes())
+
+
+def _stamp_of(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[Any, ...] | None:
+    return conn.execute(
+        "SELECT file_size, file_mtime_ns FROM raw.ingested_files WHERE path = $path",
+        {"path": str(path)},
+    ).fetchone()
+
+
+def test_an_unchanged_file_is_known_by_its_size_and_modification_time(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+) -> None:
+    """A file at the same path with the same size and modification time is the file that was
+    read: it is not read again. One modified (its time moves) is read in full again."""
+    path = write_input("weekly.csv", csv(D1_V1))
+    an_hour_ago = path.stat().st_mtime_ns - 3_600 * 10**9
+    os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    assert load_one(warehouse, path, settings).status == "loaded"
+    assert _stamp_of(warehouse, path) == (path.stat().st_size, an_hour_ago)
+
+    # other bytes of the same size put back under the same time: taken for the file that was
+    # read, which shows it was not read (a real edit moves the modification time)
+    path.write_text(csv(D1_V1.replace("succeeded", "cancelled")))
+    assert path.stat().st_size == _stamp_of(warehouse, path)[0]
+    os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    assert load_one(warehouse, path, settings).status == "unchanged"
+    assert deployment(warehouse, "d1")[0][:2] == ("1.0", "succeeded")
+
+    # modified: a new time, so it is read, and its new content loads
+    a_minute_ago = an_hour_ago + 3_540 * 10**9
+    os.utime(path, ns=(a_minute_ago, a_minute_ago))
+    report = load_one(warehouse, path, settings)
+    assert (report.status, report.rows_updated) == ("loaded", 1)
+    assert deployment(warehouse, "d1")[0][:2] == ("1.0", "cancelled")
+
+
+def test_a_file_modified_a_moment_ago_keeps_no_stamp(
+    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+) -> None:
+    """Written within the file system's clock tick of being read, it could change again
+    without its time moving: no stamp is kept, so it is read in full next time."""
+    path = write_input("fresh.csv", csv(D2))
+    assert load_one(warehouse, path, settings).status == "loaded"
+    assert _stamp_of(warehouse, path) == (None, None)
+
+    report = load_one(warehouse, path, settings)  # known by its bytes, as before
+    assert report.status == "unchanged"
+    assert _stamp_of(warehouse, path) == (None, None)
+
+    # left alone since: found unchanged by its bytes once more, and its stamp is kept
+    a_minute_ago = path.stat().st_mtime_ns - 60 * 10**9
+    os.utime(path, ns=(a_minute_ago, a_minute_ago))
+    assert load_one(warehouse, path, settings).status == "unchanged"
+    assert _stamp_of(warehouse, path) == (path.stat().st_size, a_minute_ago)

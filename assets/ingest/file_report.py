@@ -41,11 +41,12 @@ class FileReport:
     #: entries of a native export that are not records of the kind, by reason (pods of Jobs,
     #: CI runs of workflows that do not deploy): not rows, but counted so none is lost unseen
     records_skipped: dict[str, int] = field(default_factory=dict)
-    #: the file's size and modification time (ns) when it was read, if it had been left alone
-    #: for a while by then (:func:`assets.ingest.loader.file_stamp`): a file at the same path
-    #: with the same stamp is known without being read again
+    #: the file's size, modification and change times (ns) when it was read, if it had been
+    #: left alone for a while by then (:func:`assets.ingest.loader.file_stamp`): a file at the
+    #: same path with the same stamp is known without being read again
     file_size: int | None = None
     file_mtime_ns: int | None = None
+    file_ctime_ns: int | None = None
 
     @property
     def failed(self) -> bool:

@@ -135,45 +135,57 @@ def hash_file(path: Path) -> tuple[str, bytes]:
         return hashlib.file_digest(handle, "sha256").hexdigest(), head
 
 
-#: a file modified less than this long before it is read may still be being written within the
+#: a file changed less than this long before it is read may still be being written within the
 #: same tick of the file system's clock, so its stamp is not kept (it is read in full next time)
 SETTLED_NS = 2_000_000_000
 
+#: what identifies a file's bytes without reading them: size, modification and change times.
+#: Any write moves both times; the change time cannot be set back (as the modification time
+#: can), and moves too when the file is renamed over, linked or has its mode changed.
+Stamp = tuple[int, int, int]
+_STAMP = ("file_size", "file_mtime_ns", "file_ctime_ns")
 
-def file_stamp(path: Path) -> tuple[int, int] | None:
-    """(size, modification time in ns) of a file left alone for :data:`SETTLED_NS` or more."""
+
+def file_stamp(path: Path) -> Stamp | None:
+    """The stamp of a file left alone for :data:`SETTLED_NS` or more (else None)."""
     try:
         info = path.stat()
     except OSError:
         return None
-    if time.time_ns() - info.st_mtime_ns < SETTLED_NS:
+    if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < SETTLED_NS:
         return None
-    return info.st_size, info.st_mtime_ns
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
-def _stamped_sha(conn: duckdb.DuckDBPyConnection, path: Path, stamp: tuple[int, int]) -> str | None:
+def _stamp_params(path: Path, stamp: Stamp) -> dict[str, Any]:
+    return {"path": str(path), **dict(zip(_STAMP, stamp, strict=True))}
+
+
+def _stamped_sha(conn: duckdb.DuckDBPyConnection, path: Path, stamp: Stamp) -> str | None:
     """The SHA-256 recorded for this path when it last had this stamp, if it counts still."""
     row = conn.execute(
-        "SELECT file_sha256 FROM raw.ingested_files"
-        " WHERE path = $path AND file_size = $size AND file_mtime_ns = $mtime"
-        " AND status NOT IN ('failed', 'forgotten') LIMIT 1",
-        {"path": str(path), "size": stamp[0], "mtime": stamp[1]},
+        "SELECT file_sha256 FROM raw.ingested_files WHERE path = $path"
+        + "".join(f" AND {column} = ${column}" for column in _STAMP)
+        + " AND status NOT IN ('failed', 'forgotten') LIMIT 1",
+        _stamp_params(path, stamp),
     ).fetchone()
     return row[0] if row else None
 
 
-def _keep_stamp(
-    conn: duckdb.DuckDBPyConnection, path: Path, sha: str, stamp: tuple[int, int]
-) -> None:
-    """Record the stamp of a file found unchanged by its bytes where its rows have none (read
-    before stamps were kept, or just after being written)."""
+def _keep_stamp(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, stamp: Stamp) -> None:
+    """Record the stamp of a file found unchanged by its bytes where its rows hold another one
+    or none (read before stamps were kept, just after being written, or linked since)."""
+    assignments = ", ".join(f"{column} = ${column}" for column in _STAMP)
+    kept = ", ".join(_STAMP)
+    placeholders = ", ".join(f"${column}" for column in _STAMP)
     in_transaction(
         conn,
         lambda: conn.execute(
-            "UPDATE raw.ingested_files SET file_size = $size, file_mtime_ns = $mtime"
-            " WHERE file_sha256 = $sha AND path = $path AND file_size IS NULL"
+            f"UPDATE raw.ingested_files SET {assignments}"
+            " WHERE file_sha256 = $sha AND path = $path"
+            f" AND ({kept}) IS DISTINCT FROM ({placeholders})"
             " AND status NOT IN ('failed', 'forgotten')",
-            {"sha": sha, "path": str(path), "size": stamp[0], "mtime": stamp[1]},
+            {"sha": sha, **_stamp_params(path, stamp)},
         ),
     )
 
@@ -378,8 +390,8 @@ class _Ingest:
             self._done([failed])
             return
         stamp = file_stamp(path)
-        # the same path, size and modification time as when it was read: the same bytes, so
-        # an unchanged file is not read again (every file is read in full otherwise)
+        # the same path and stamp as when it was read: the same bytes, so an unchanged file
+        # is not read again (every file is read in full otherwise)
         known = _stamped_sha(self.conn, path, stamp) if stamp else None
         if known and self._answered_by(known, path, request):
             return
@@ -429,16 +441,14 @@ class _Ingest:
         head: bytes,
         expected: Kind,
         request: ReadRequest,
-        stamp: tuple[int, int] | None,
+        stamp: Stamp | None,
     ) -> _Staged | list[FileReport]:
-        size, mtime_ns = stamp or (None, None)
         base = FileReport(
             str(path),
             sha,
             expected.name,
             read_options=request.options(),
-            file_size=size,
-            file_mtime_ns=mtime_ns,
+            **dict(zip(_STAMP, stamp or (None, None, None), strict=True)),
         )
         if len(head) < HEAD_BYTES and not head.strip(b"\xef\xbb\xbf \t\r\n"):
             base.status, base.error = "empty", "file is empty"

@@ -30,8 +30,9 @@ CREATE TABLE IF NOT EXISTS raw.ingested_files (
     accept_reason   VARCHAR,
     forgotten_at    TIMESTAMPTZ,
     records_skipped JSON,                      -- entries of an export that are not records, by reason
-    file_size       BIGINT,                    -- the file when it was read: size and modification
-    file_mtime_ns   BIGINT                     -- time, so an unchanged file is known without reading it
+    file_size       BIGINT,                    -- the file when it was read: size, modification and
+    file_mtime_ns   BIGINT,                    -- change times, so an unchanged file is known without
+    file_ctime_ns   BIGINT                     -- reading it again
 );
 
 -- columns added after the first release: warehouses written before them gain them here
@@ -43,6 +44,7 @@ ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS forgotten_at TIMESTAMPTZ
 ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS records_skipped JSON;
 ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS file_size BIGINT;
 ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS file_mtime_ns BIGINT;
+ALTER TABLE raw.ingested_files ADD COLUMN IF NOT EXISTS file_ctime_ns BIGINT;
 
 CREATE TABLE IF NOT EXISTS quarantine.rejected_rows (
     file_sha256   VARCHAR NOT NULL,

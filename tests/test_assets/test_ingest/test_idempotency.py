@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
+from assets.ingest import loader
 from assets.ingest.loader import FileReport, file_sha256, ingest_file, ingest_paths
 from assets.settings import Settings
 
@@ -247,53 +249,68 @@ def test_identical_record_resent_in_another_format_is_untouched(
 
 def _stamp_of(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[Any, ...] | None:
     return conn.execute(
-        "SELECT file_size, file_mtime_ns FROM raw.ingested_files WHERE path = $path",
+        "SELECT file_size, file_mtime_ns, file_ctime_ns FROM raw.ingested_files WHERE path = $path",
         {"path": str(path)},
     ).fetchone()
 
 
-def test_an_unchanged_file_is_known_by_its_size_and_modification_time(
-    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the loader reads in full to hash them, in order (the real reading runs)."""
+    paths: list[Path] = []
+    read = loader.hash_file
+    monkeypatch.setattr(loader, "hash_file", lambda path: paths.append(path) or read(path))
+    return paths
+
+
+def test_an_unchanged_file_is_known_by_its_stamp_without_being_read(
+    warehouse: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    write_input,
+    hashed: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A file at the same path with the same size and modification time is the file that was
-    read: it is not read again. One modified (its time moves) is read in full again."""
+    """A file at the same path with the same size, modification and change times is the file
+    that was read: it is not read again. An edit moves the change time, even where the
+    modification time is put back, so the file is read again and its new content loads."""
+    monkeypatch.setattr(loader, "SETTLED_NS", 0)  # no waiting for the file to settle
     path = write_input("weekly.csv", csv(D1_V1))
-    an_hour_ago = path.stat().st_mtime_ns - 3_600 * 10**9
-    os.utime(path, ns=(an_hour_ago, an_hour_ago))
     assert load_one(warehouse, path, settings).status == "loaded"
-    assert _stamp_of(warehouse, path) == (path.stat().st_size, an_hour_ago)
+    info = path.stat()
+    assert _stamp_of(warehouse, path) == (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
-    # other bytes of the same size put back under the same time: taken for the file that was
-    # read, which shows it was not read (a real edit moves the modification time)
-    path.write_text(csv(D1_V1.replace("succeeded", "cancelled")))
-    assert path.stat().st_size == _stamp_of(warehouse, path)[0]
-    os.utime(path, ns=(an_hour_ago, an_hour_ago))
     assert load_one(warehouse, path, settings).status == "unchanged"
-    assert deployment(warehouse, "d1")[0][:2] == ("1.0", "succeeded")
+    assert hashed == [path]  # read once, when it loaded
 
-    # modified: a new time, so it is read, and its new content loads
-    a_minute_ago = an_hour_ago + 3_540 * 10**9
-    os.utime(path, ns=(a_minute_ago, a_minute_ago))
+    # other bytes of the same size, under the modification time it had
+    path.write_text(csv(D1_V1.replace("succeeded", "cancelled")))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
     report = load_one(warehouse, path, settings)
     assert (report.status, report.rows_updated) == ("loaded", 1)
+    assert hashed == [path, path]
     assert deployment(warehouse, "d1")[0][:2] == ("1.0", "cancelled")
 
 
-def test_a_file_modified_a_moment_ago_keeps_no_stamp(
-    warehouse: duckdb.DuckDBPyConnection, settings: Settings, write_input
+def test_a_file_changed_a_moment_ago_keeps_no_stamp_until_found_unchanged(
+    warehouse: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    write_input,
+    hashed: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Written within the file system's clock tick of being read, it could change again
-    without its time moving: no stamp is kept, so it is read in full next time."""
+    without its times moving: no stamp is kept, so it is read in full next time. Once it has
+    been left alone and is found unchanged by its bytes, its stamp is kept."""
     path = write_input("fresh.csv", csv(D2))
     assert load_one(warehouse, path, settings).status == "loaded"
-    assert _stamp_of(warehouse, path) == (None, None)
+    assert _stamp_of(warehouse, path) == (None, None, None)
+    assert load_one(warehouse, path, settings).status == "unchanged"  # by its bytes
+    assert hashed == [path, path]
 
-    report = load_one(warehouse, path, settings)  # known by its bytes, as before
-    assert report.status == "unchanged"
-    assert _stamp_of(warehouse, path) == (None, None)
-
-    # left alone since: found unchanged by its bytes once more, and its stamp is kept
-    a_minute_ago = path.stat().st_mtime_ns - 60 * 10**9
-    os.utime(path, ns=(a_minute_ago, a_minute_ago))
+    monkeypatch.setattr(loader, "SETTLED_NS", 0)  # as though two seconds had passed
     assert load_one(warehouse, path, settings).status == "unchanged"
-    assert _stamp_of(warehouse, path) == (path.stat().st_size, a_minute_ago)
+    info = path.stat()
+    assert _stamp_of(warehouse, path) == (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    assert load_one(warehouse, path, settings).status == "unchanged"
+    assert hashed == [path, path, path]  # not read the fourth time

@@ -84,7 +84,7 @@ def _ingest(work: Path, name: str, validate: bool) -> tuple[object, object, floa
     seconds = _timed(
         lambda: ingest_paths(
             conn,
-            [work / "history.csv"],
+            [(work / INBOX_HISTORY).resolve()],  # the path the weekly run reads it from
             settings,
             kind="deployments",
             validator=validate_batches if validate else None,

@@ -268,8 +268,10 @@ def prepare(work: Path) -> None:
         write_deployments(
             work / "history.csv", HISTORY_ROWS, services=SERVICES, weeks=HISTORY_WEEKS
         )
+    # the very same file, so every scenario reads the same cached pages
     inbox_history = work / INBOX_HISTORY
-    if not inbox_history.exists():
+    if not (inbox_history.exists() and inbox_history.samefile(work / "history.csv")):
+        inbox_history.unlink(missing_ok=True)
         inbox_history.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(work / "history.csv", inbox_history)

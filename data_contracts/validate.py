@@ -294,7 +294,6 @@ def validate_here(
     of the others that counted a failing row is run again listing them. Every verdict is thus
     GX's, and every failing row is named by GX, whatever was expected.
     """
-    prepare_gx()
     document = json.dumps(suite.to_gx_dict(), default=str)
     batch = _batch_definition(suite.name).get_batch(batch_parameters={"dataframe": frame})
     results: dict[int, Any] = {}

@@ -157,8 +157,13 @@ def file_stamp(path: Path) -> Stamp | None:
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
+def _stamp_columns(stamp: Stamp | None) -> dict[str, int | None]:
+    """The stamp by its ``raw.ingested_files`` columns (all None for a file without one)."""
+    return dict(zip(_STAMP, stamp or (None,) * len(_STAMP), strict=True))
+
+
 def _stamp_params(path: Path, stamp: Stamp) -> dict[str, Any]:
-    return {"path": str(path), **dict(zip(_STAMP, stamp, strict=True))}
+    return {"path": str(path), **_stamp_columns(stamp)}
 
 
 def _stamped_sha(conn: duckdb.DuckDBPyConnection, path: Path, stamp: Stamp) -> str | None:
@@ -448,7 +453,7 @@ class _Ingest:
             sha,
             expected.name,
             read_options=request.options(),
-            **dict(zip(_STAMP, stamp or (None, None, None), strict=True)),
+            **_stamp_columns(stamp),
         )
         if len(head) < HEAD_BYTES and not head.strip(b"\xef\xbb\xbf \t\r\n"):
             base.status, base.error = "empty", "file is empty"

@@ -7,6 +7,7 @@ pandas (moved from DuckDB through Arrow).
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import json
@@ -15,7 +16,7 @@ import math
 import os
 import sys
 import types
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -112,52 +113,130 @@ def _context() -> Any:
     # large file that costs more than the expectations themselves. Frames of at least this
     # many bytes are not fingerprinted, so 0 turns it off.
     pandas_execution_engine.HASH_THRESHOLD = 0
-    _keep_configurations()
+    _shorten_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     return context
 
 
-#: while a validation of this module runs (in this thread): each expectation's configuration,
-#: by the expectation's id, with the expectation and a copy of its fields when it was made
-_KEPT: ContextVar[dict[int, tuple[Any, dict[str, Any], Any]] | None] = ContextVar(
-    "kept_configurations", default=None
-)
+#: while a validation of this module runs (in this thread): what GX would otherwise work out
+#: anew each time it asks, by what it was worked out from
+_KEPT: ContextVar[dict[Any, tuple[Any, ...]] | None] = ContextVar("gx_kept", default=None)
+
+#: the plain JSON values GX's ``to_id`` may hash as they are (see :func:`_plain_json`)
+_JSON_SCALARS = (str, int, bool, type(None))
 
 
-def _keep_configurations() -> None:
-    """Have GX make an expectation's configuration once per validation, not on every read.
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` is text, whole numbers, truth values, nulls, non-NaN floats, and lists,
+    tuples and dicts (text keys) of them: values GX's JSON conversion leaves as they are,
+    tuples apart, which the encoder writes as lists all the same."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return True
+    if kind is float:
+        return not math.isnan(value)  # GX writes NaN as null
+    if kind in (list, tuple):
+        return all(_plain_json(item) for item in value)
+    if isinstance(value, dict) and not hasattr(value, "to_json_dict"):
+        return all(type(key) is str and _plain_json(item) for key, item in value.items())
+    return False
 
-    GX's ``Expectation.configuration`` builds a new configuration from the expectation's
-    fields each time it is read, and a validation reads it about a hundred times per
-    expectation: a third of a week's check. While :func:`kept_configurations` is in effect,
-    the first one made is returned again for as long as the expectation's fields are the
-    same; elsewhere, and for any expectation whose fields changed, GX builds it as before.
+
+def _kept_for(owner: Any, make: Callable[[Any], Any]) -> Any:
+    """``make(owner)``, or what it gave earlier in this validation for ``owner`` with the same
+    fields (compared with a deep copy taken then, so a field changed in place is seen)."""
+    kept = _KEPT.get()
+    assert kept is not None
+    key = (make, id(owner))
+    hit = kept.get(key)
+    if hit is None or hit[0] is not owner or hit[1] != owner.__dict__:
+        hit = kept[key] = (owner, copy.deepcopy(owner.__dict__), make(owner))
+    return hit[2]
+
+
+def _shorten_gx() -> None:
+    """Spare GX work it repeats within a validation, where it comes to the same result.
+
+    Each shortcut is taken only while :func:`validation_shortcuts` is in effect (elsewhere GX
+    runs as it comes), and GX's results are the same with and without them:
+
+    * GX's ``Expectation.configuration`` builds a new configuration from the expectation's
+      fields each time it is read, about a hundred times per expectation per validation, and
+      ``ExpectationConfiguration.to_domain_obj`` a new expectation from the configuration's,
+      for each metric the expectation needs: the first one made is returned again for as long
+      as the fields it was made from are the same.
+    * Each metric of an expectation with a row condition filters the frame again (a pandas
+      query, parsed every time): the rows a condition keeps of a frame are kept once.
+    * Every metric's id is a hash of its arguments' JSON, which GX first converts value by
+      value: arguments that are plain JSON already (nearly all) are written as they are, to
+      the same text and so the same id.
     """
+    import hashlib
+
+    from great_expectations.core.id_dict import IDDict
+    from great_expectations.execution_engine.pandas_execution_engine import (
+        PandasExecutionEngine,
+    )
     from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
     build = Expectation.configuration.fget
-    if getattr(build, "kept", False):
+    if getattr(build, "shortened", False):
         return
+    make_expectation = ExpectationConfiguration.to_domain_obj
+    row_filter = PandasExecutionEngine._apply_row_condition_filter
+    to_id = IDDict.to_id
 
     def configuration(self: Any) -> Any:
+        return build(self) if _KEPT.get() is None else _kept_for(self, build)
+
+    def to_domain_obj(self: Any) -> Any:
+        return make_expectation(self) if _KEPT.get() is None else _kept_for(self, make_expectation)
+
+    def apply_row_condition_filter(
+        self: Any, data: Any, row_condition: Any, domain_kwargs: dict
+    ) -> Any:
         kept = _KEPT.get()
         if kept is None:
-            return build(self)
-        hit = kept.get(id(self))
-        if hit is None or hit[0] is not self or hit[1] != self.__dict__:
-            hit = kept[id(self)] = (self, dict(self.__dict__), build(self))
-        return hit[2]
+            return row_filter(self, data, row_condition, domain_kwargs)
+        key = ("rows", id(data), repr(row_condition), domain_kwargs.get("condition_parser"))
+        hit = kept.get(key)
+        if hit is None or hit[0] is not data:
+            hit = kept[key] = (data, row_filter(self, data, row_condition, domain_kwargs))
+        return hit[1]
 
-    configuration.kept = True  # type: ignore[attr-defined]
-    configuration.__doc__ = build.__doc__
+    def plain_to_id(self: Any, id_keys: Any = None, id_ignore_keys: Any = None) -> Any:
+        if _KEPT.get() is None:
+            return to_id(self, id_keys, id_ignore_keys)
+        keys = set(self.keys() if id_keys is None else id_keys)
+        keys -= set(self._id_ignore_keys if id_ignore_keys is None else id_ignore_keys)
+        values = {key: self[key] for key in keys}
+        if len(keys) < 2 or not _plain_json(values):
+            return to_id(self, id_keys, id_ignore_keys)
+        text = json.dumps(values, sort_keys=True)
+        return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+    configuration.shortened = True  # type: ignore[attr-defined]
+    for shortcut, original in (
+        (configuration, build),
+        (to_domain_obj, make_expectation),
+        (apply_row_condition_filter, row_filter),
+        (plain_to_id, to_id),
+    ):
+        shortcut.__doc__ = original.__doc__
     Expectation.configuration = property(configuration)
+    ExpectationConfiguration.to_domain_obj = to_domain_obj
+    PandasExecutionEngine._apply_row_condition_filter = apply_row_condition_filter
+    IDDict.to_id = plain_to_id
 
 
 @contextmanager
-def kept_configurations() -> Iterator[None]:
-    """GX validations in this block make each expectation's configuration once (see
-    :func:`_keep_configurations`); the configurations are let go at its end."""
+def validation_shortcuts() -> Iterator[None]:
+    """GX validations in this block take the shortcuts of :func:`_shorten_gx`; what they kept
+    is let go at its end."""
     _context()
     token = _KEPT.set({})
     try:
@@ -321,7 +400,7 @@ def validate_here(
 
     listed = set(listed)
     counted = [p for p in range(len(suite.expectations)) if p not in listed]
-    with kept_configurations():
+    with validation_shortcuts():
         run(listed, listing=True)
         run(counted, listing=False)
         run([p for p in counted if _found_rows(results[p])], listing=True)

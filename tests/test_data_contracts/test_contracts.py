@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -22,8 +24,8 @@ from data_contracts.suite import SUITES_DIR, Suite
 from data_contracts.validate import (
     _batch_definition,
     _gx_suite,
-    kept_configurations,
     validate_frame,
+    validation_shortcuts,
 )
 
 NOT_NULL = "[expect_column_values_to_not_be_null]"
@@ -394,12 +396,12 @@ def test_gx_names_every_failing_row_whichever_expectations_it_was_asked_to_list(
 
 
 @pytest.mark.parametrize(("name", "frame", "expected"), AGREEMENT_CASES)
-def test_gx_results_are_the_same_whether_configurations_are_kept_or_not(
+def test_gx_results_are_the_same_with_the_check_s_shortcuts_or_without(
     name: str, frame: pd.DataFrame, expected: dict[int, list[str]]
 ) -> None:
-    """The check keeps each expectation's configuration for the length of a validation
-    instead of having GX rebuild it on every read; GX's results, rows listed and all, are the
-    ones it gives building it every time."""
+    """The check spares GX work it repeats within a validation (configurations rebuilt, rows
+    filtered again by a row condition, ids of plain values converted value by value); GX's
+    results, rows listed and all, are the ones it gives doing that work every time."""
     suite = load_suite(name)
     batch = _batch_definition(suite.name).get_batch(batch_parameters={"dataframe": frame})
     every = _gx_suite(json.dumps(suite.to_gx_dict()), tuple(range(len(suite.expectations))))
@@ -415,15 +417,15 @@ def test_gx_results_are_the_same_whether_configurations_are_kept_or_not(
         ).to_json_dict()
         return outcome["results"], outcome["statistics"]
 
-    built_every_time = results()
-    with kept_configurations():
-        kept = results()
+    without = results()
+    with validation_shortcuts():
+        shortened = results()
 
-    assert kept == built_every_time
+    assert shortened == without
     # the frame breaks every row expectation, so rows are listed in both
     listed = {
         row["record_number"]
-        for item in kept[0]
+        for item in shortened[0]
         for row in item["result"].get("unexpected_index_list") or []
     }
     assert listed == set(expected)
@@ -432,7 +434,7 @@ def test_gx_results_are_the_same_whether_configurations_are_kept_or_not(
 def test_a_kept_configuration_is_made_again_when_the_expectation_changes() -> None:
     import great_expectations as gx
 
-    with kept_configurations():
+    with validation_shortcuts():
         expectation = gx.expectations.ExpectColumnValuesToNotBeNull(column="service")
         first = expectation.configuration
         assert expectation.configuration is first
@@ -445,6 +447,90 @@ def test_a_kept_configuration_is_made_again_when_the_expectation_changes() -> No
     # outside the block GX builds it on every read, as it does without this module
     assert after is not expectation.configuration
     assert after.kwargs["column"] == "version"
+
+
+def test_an_expectation_made_of_a_configuration_is_made_again_when_it_changes_in_place() -> None:
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    configuration = ExpectationConfiguration(
+        type="expect_column_values_to_be_in_set",
+        kwargs={"column": "status", "value_set": ["failed"]},
+    )
+    with validation_shortcuts():
+        first = configuration.to_domain_obj()
+        assert configuration.to_domain_obj() is first
+        configuration.kwargs["value_set"].append("succeeded")  # changed in place
+        changed = configuration.to_domain_obj()
+
+    assert changed is not first
+    assert changed.value_set == ["failed", "succeeded"]
+    assert configuration.to_domain_obj() is not configuration.to_domain_obj()
+
+
+def test_rows_kept_by_a_row_condition_are_kept_per_frame_and_condition() -> None:
+    from great_expectations.execution_engine import PandasExecutionEngine
+
+    engine = PandasExecutionEngine()
+    frame = pd.DataFrame({"status": ["failed", "succeeded", "failed"], "n": [1, 2, 3]})
+    other = frame.copy()
+    kwargs = {"condition_parser": "pandas"}
+    failed, succeeded = 'status == "failed"', 'status == "succeeded"'
+
+    with validation_shortcuts():
+        first = engine._apply_row_condition_filter(frame, failed, kwargs)
+        assert engine._apply_row_condition_filter(frame, failed, kwargs) is first
+        assert list(engine._apply_row_condition_filter(frame, succeeded, kwargs)["n"]) == [2]
+        assert engine._apply_row_condition_filter(other, failed, kwargs) is not first
+    assert list(first["n"]) == [1, 3]
+    # outside the block the frame is filtered on every call
+    assert engine._apply_row_condition_filter(frame, failed, kwargs) is not first
+
+
+class _Colour(Enum):
+    RED = "red"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"column": "service", "batch_id": "frames-batch", "row_condition": None},
+        {"column_list": ("a", "b"), "mostly": 0.95, "strict": True, "value_set": [1, 2.5]},
+        {"nested": {"parser": "pandas", "keys": ["x"]}, "limit": 20},
+        {"min_value": float("nan"), "column": "change_count"},  # NaN: GX writes null
+        {"min_value": float("inf"), "column": "change_count"},
+        {"value": np.int64(3), "column": "x"},
+        {"value": dt.datetime(2026, 3, 1, tzinfo=dt.UTC), "column": "x"},
+        {"value": _Colour.RED, "column": "x"},
+        {"value": {1: "one"}, "column": "x"},  # GX writes the key as text
+        {"value": {"a", "b"} - {"b"}, "column": "x"},
+    ],
+    ids=[
+        "text",
+        "lists",
+        "nested",
+        "nan",
+        "infinity",
+        "numpy",
+        "datetime",
+        "enum",
+        "number-key",
+        "set",
+    ],
+)
+def test_a_metric_id_is_the_same_with_the_shortcut_or_without(values: dict[str, Any]) -> None:
+    from great_expectations.core.id_dict import IDDict
+
+    with validation_shortcuts():  # GX's context made, the shortcuts installed
+        pass
+    without = IDDict(values).to_id()
+    with validation_shortcuts():
+        shortened = IDDict(values).to_id()
+        some = IDDict(values).to_id(id_keys=list(values)[:1])
+
+    assert shortened == without
+    assert some == f"{next(iter(values))}={next(iter(values.values()))!s}"
 
 
 def test_duplicate_state_labels_repeats_and_conflicts() -> None:
